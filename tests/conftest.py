@@ -1,0 +1,23 @@
+"""Shared test set-up: Qt offscreen, small torch thread pools, and a temporary runs folder."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+from workbench.spec import load_spec  # noqa: E402
+
+DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
+
+
+@pytest.fixture(autouse=True)
+def _runs_in_tmp(tmp_path, monkeypatch):
+    """Runs written by a test land in its own temporary folder, never in the checkout."""
+    monkeypatch.setenv("WORKBENCH_RUNS", str(tmp_path / "runs"))
+
+
+@pytest.fixture
+def tiny_spec():
+    """The documented example spec (tests/data/tiny-shapes.yaml)."""
+    return load_spec(os.path.join(DATA_DIR, "tiny-shapes.yaml"))

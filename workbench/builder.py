@@ -1,0 +1,170 @@
+"""Turn a spec into a ``torch.nn.Module`` whose submodules carry the layer names."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from workbench.analysis import analyze
+from workbench.spec.model import Layer, ModelSpec
+from workbench.spec.params import pair
+from workbench.spec.problems import SpecError
+
+ACTIVATION_MODULES = {
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+}
+_GAINS = {"relu": "relu", "leaky_relu": "leaky_relu", "elu": "relu", "gelu": "relu", "tanh": "tanh", "sigmoid": "sigmoid"}
+
+
+def make_activation(name: str) -> nn.Module:
+    return ACTIVATION_MODULES[name]() if name != "none" else nn.Identity()
+
+
+class ConvLayer(nn.Conv2d):
+    """A convolution followed by its activation; state_dict keys stay ``<name>.weight``/``.bias``."""
+
+    def __init__(self, *args, activation: str = "none", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.act = make_activation(activation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(super().forward(x))
+
+
+class DenseLayer(nn.Linear):
+    """A fully connected layer on the flattened input, followed by its activation."""
+
+    def __init__(self, *args, activation: str = "none", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.act = make_activation(activation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(super().forward(x.flatten(1)))
+
+
+class SpecModel(nn.Module):
+    """The network a spec describes; ``forward`` returns logits of shape (batch, classes)."""
+
+    def __init__(self, names: list[str], modules: list[nn.Module]):
+        super().__init__()
+        self.layer_names = list(names)
+        for name, module in zip(names, modules):
+            self.add_module(name, module)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for name in self.layer_names:
+            x = getattr(self, name)(x)
+        return x.flatten(1)
+
+
+def _conv(layer: Layer, shape) -> nn.Module:
+    kernel = (shape[1], shape[2]) if layer.get("kernel") == "full" else pair(layer.get("kernel"))
+    padding = layer.get("padding")
+    if padding == "valid":
+        padding = 0
+    elif padding != "same":
+        padding = pair(padding)
+    return ConvLayer(
+        shape[0],
+        layer.get("filters"),
+        kernel,
+        stride=pair(layer.get("stride")),
+        padding=padding,
+        dilation=pair(layer.get("dilation")),
+        groups=layer.get("groups"),
+        bias=layer.get("bias"),
+        activation=layer.get("activation"),
+    )
+
+
+def _pool(layer: Layer, shape) -> nn.Module:
+    cls = nn.MaxPool2d if layer.type == "maxpool" else nn.AvgPool2d
+    stride = layer.get("stride")
+    return cls(pair(layer.get("kernel")), stride=pair(stride if stride is not None else layer.get("kernel")), padding=pair(layer.get("padding")))
+
+
+def _module(layer: Layer, shape) -> nn.Module:
+    t = layer.type
+    if t == "conv":
+        return _conv(layer, shape)
+    if t in ("maxpool", "avgpool"):
+        return _pool(layer, shape)
+    if t == "gap":
+        return nn.AdaptiveAvgPool2d(1)
+    if t == "gmp":
+        return nn.AdaptiveMaxPool2d(1)
+    if t == "dropout":
+        return nn.Dropout(layer.get("rate"))
+    if t == "batchnorm":
+        cls = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
+        return cls(shape[0], eps=layer.get("eps"), momentum=layer.get("momentum"))
+    if t == "activation":
+        return make_activation(layer.get("activation"))
+    if t == "flatten":
+        return nn.Flatten()
+    if t == "dense":
+        fan_in = shape[0]
+        return DenseLayer(fan_in, layer.get("units"), bias=layer.get("bias"), activation=layer.get("activation"))
+    raise ValueError(f"unknown layer type {t!r}")
+
+
+def init_std(layer: Layer, fan_in: int, fan_out: int) -> float | None:
+    """The weight standard deviation the layer's init gives, or None for PyTorch's default."""
+    init = layer.init()
+    scheme = init["weight"]
+    act = layer.get("activation")
+    if scheme == "trunc_normal":
+        return float(init["std"])
+    if scheme == "torch":
+        return None
+    if scheme == "he":
+        gain = nn.init.calculate_gain(_GAINS.get(act, "linear"), 0.01 if act == "leaky_relu" else None)
+        return gain / math.sqrt(fan_in)
+    if scheme == "lecun":
+        return 1.0 / math.sqrt(fan_in)
+    return math.sqrt(2.0 / (fan_in + fan_out))  # glorot
+
+
+def _initialise(layer: Layer, module: nn.Module) -> None:
+    if layer.type not in ("conv", "dense"):
+        return
+    weight = module.weight
+    receptive = weight[0][0].numel() if weight.dim() > 2 else 1
+    fan_in = weight.shape[1] * receptive
+    fan_out = weight.shape[0] * receptive
+    std = init_std(layer, fan_in, fan_out)
+    init = layer.init()
+    with torch.no_grad():
+        if init["weight"] == "trunc_normal":
+            nn.init.trunc_normal_(weight, mean=0.0, std=std, a=-2 * std, b=2 * std)
+        elif std is not None:
+            nn.init.normal_(weight, 0.0, std)
+        if module.bias is not None and (init["weight"] != "torch" or "bias" in (layer.params.get("init") or {})):
+            nn.init.constant_(module.bias, float(init["bias"]))
+
+
+def build_model(spec: ModelSpec, seed: int | None = None) -> SpecModel:
+    """Build the PyTorch model for ``spec``; raise :class:`SpecError` if the spec has errors.
+
+    The same ``seed`` (default: ``training.seed``) always gives the same weights.
+    """
+    analysis = analyze(spec)
+    if not analysis.ok:
+        raise SpecError(analysis.problems)
+    seed = spec.training_value("seed") if seed is None else seed
+    names, modules = [], []
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for layer, info in zip(spec.layers, analysis.layers):
+            module = _module(layer, info.in_shape)
+            _initialise(layer, module)
+            names.append(layer.name)
+            modules.append(module)
+    return SpecModel(names, modules)

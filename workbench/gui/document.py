@@ -1,0 +1,97 @@
+"""The open spec as the GUI sees it: current spec, its analysis, undo stack, file path and markers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from workbench.analysis import Analysis, analyze
+from workbench.spec import ModelSpec
+
+
+class ReplaceSpecCommand(QUndoCommand):
+    """One undoable edit: the whole spec before and after."""
+
+    def __init__(self, document: SpecDocument, before: ModelSpec, after: ModelSpec, label: str):
+        super().__init__(label)
+        self._document, self._before, self._after = document, before, after
+
+    def redo(self) -> None:
+        self._document._set_spec(self._after)
+
+    def undo(self) -> None:
+        self._document._set_spec(self._before)
+
+
+class SpecDocument(QObject):
+    """Holds the spec being edited. Every edit goes through :meth:`apply` and the undo stack."""
+
+    changed = Signal()  # spec (and analysis) changed
+    pathChanged = Signal(str)
+    dirtyChanged = Signal(bool)
+    markersChanged = Signal()
+
+    def __init__(self, spec: ModelSpec, path: str | Path | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self._spec = spec.copy()
+        self._analysis = analyze(self._spec)
+        self._path = str(path) if path else None
+        self._markers: dict[str, dict[str, tuple[str, str]]] = {}
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda clean: self.dirtyChanged.emit(not clean))
+
+    @property
+    def spec(self) -> ModelSpec:
+        """The current spec. Treat it as read-only: edit through :meth:`apply`."""
+        return self._spec
+
+    @property
+    def analysis(self) -> Analysis:
+        return self._analysis
+
+    @property
+    def path(self) -> str | None:
+        return self._path
+
+    @property
+    def dirty(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def snapshot(self) -> ModelSpec:
+        """A private copy of the current spec (e.g. for a training run)."""
+        return self._spec.copy()
+
+    def apply(self, new_spec: ModelSpec, label: str) -> None:
+        """Replace the spec with ``new_spec`` as one undoable edit named ``label``."""
+        if new_spec == self._spec:
+            return
+        self.undo_stack.push(ReplaceSpecCommand(self, self._spec.copy(), new_spec.copy(), label))
+
+    def reset(self, spec: ModelSpec, path: str | Path | None) -> None:
+        """Load a different spec (open/new): clears undo history and marks the document clean."""
+        self.undo_stack.clear()
+        self._path = str(path) if path else None
+        self._set_spec(spec.copy())
+        self.undo_stack.setClean()
+        self.pathChanged.emit(self._path or "")
+        self.dirtyChanged.emit(False)
+
+    def mark_saved(self, path: str | Path) -> None:
+        self._path = str(path)
+        self.undo_stack.setClean()
+        self.pathChanged.emit(self._path)
+
+    def set_markers(self, source: str, markers: dict[str, tuple[str, str]]) -> None:
+        """Markers from ``source`` (e.g. "doctor"): layer name -> (severity, text)."""
+        self._markers[source] = dict(markers)
+        self.markersChanged.emit()
+
+    def markers_for(self, layer_name: str) -> list[tuple[str, str]]:
+        return [m[layer_name] for m in self._markers.values() if layer_name in m]
+
+    def _set_spec(self, spec: ModelSpec) -> None:
+        self._spec = spec
+        self._analysis = analyze(spec)
+        self.changed.emit()

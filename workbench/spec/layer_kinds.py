@@ -1,0 +1,131 @@
+"""The palette: every layer type a stack may hold, with its parameters and a one-line description."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workbench.spec.params import ACTIVATIONS, Param
+
+_ACT_CHOICES = ACTIVATIONS + ("none",)
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    """A layer type: its YAML ``type``, palette label, tooltip and parameters."""
+
+    type: str
+    label: str
+    tooltip: str
+    params: tuple[Param, ...]
+    has_weights: bool = False
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+
+_INIT = Param(
+    "init",
+    "init",
+    default=None,
+    doc="Weight initialisation and bias constant; default He for ReLU-family, Glorot otherwise.",
+    nullable=True,
+)
+_ACT = Param("activation", "choice", default="relu", doc="Nonlinearity applied to the output.", choices=_ACT_CHOICES)
+_BIAS = Param("bias", "bool", default=True, doc="Learn an additive bias per output.")
+
+_POOL_PARAMS = (
+    Param("kernel", "size", default=2, doc="Window size.", minimum=1),
+    Param("stride", "size", default=None, doc="Step between windows; defaults to the kernel.", minimum=1, nullable=True),
+    Param("padding", "size", default=0, doc="Zeros added on each side (at most half the kernel).", minimum=0),
+)
+
+KINDS: dict[str, LayerKind] = {
+    k.type: k
+    for k in (
+        LayerKind(
+            "conv",
+            "Conv",
+            "Convolution: slides k×k filters over the image, each output sees a k×k neighbourhood.",
+            (
+                Param("filters", "int", required=True, doc="Number of output channels.", minimum=1, maximum=65536),
+                Param("kernel", "kernel", default=3, doc="Filter size; 'full' covers the whole incoming map (a fully connected layer)."),
+                Param("stride", "size", default=1, doc="Step between filter positions.", minimum=1),
+                Param("padding", "padding", default="valid", doc="'same' keeps the size (stride 1), 'valid' adds none."),
+                Param("dilation", "size", default=1, doc="Spacing between kernel taps.", minimum=1),
+                Param("groups", "int", default=1, doc="Channel groups; channels must divide evenly.", minimum=1),
+                _BIAS,
+                _ACT,
+                _INIT,
+            ),
+            has_weights=True,
+        ),
+        LayerKind("maxpool", "Max pool", "Max pooling: keeps the largest value in each window, shrinking the map.", _POOL_PARAMS),
+        LayerKind("avgpool", "Avg pool", "Average pooling: averages each window, shrinking the map.", _POOL_PARAMS),
+        LayerKind("gap", "Global avg pool", "Global average pooling: one average per channel, C×H×W → C×1×1, no weights.", ()),
+        LayerKind("gmp", "Global max pool", "Global max pooling: one maximum per channel, C×H×W → C×1×1, no weights.", ()),
+        LayerKind(
+            "dropout",
+            "Dropout",
+            "Dropout: zeroes a random share of values while training, never on the logits.",
+            (Param("rate", "float", default=0.5, doc="Share of values dropped.", minimum=0.0, maximum=1.0, exclusive_max=True),),
+        ),
+        LayerKind(
+            "batchnorm",
+            "Batch norm",
+            "Batch normalisation: rescales each channel to zero mean and unit variance over the batch.",
+            (
+                Param("momentum", "float", default=0.1, doc="Running-statistics update rate.", minimum=0.0, maximum=1.0),
+                Param("eps", "float", default=1e-5, doc="Added to the variance for stability.", minimum=0.0),
+            ),
+            has_weights=True,
+        ),
+        LayerKind(
+            "activation",
+            "Activation",
+            "Activation: applies a nonlinearity element by element.",
+            (Param("activation", "choice", default="relu", doc="Which nonlinearity.", choices=ACTIVATIONS),),
+        ),
+        LayerKind("flatten", "Flatten", "Flatten: turns C×H×W into one vector of C·H·W values.", ()),
+        LayerKind(
+            "dense",
+            "Dense",
+            "Dense (fully connected): every output sees every input value.",
+            (
+                Param("units", "int", required=True, doc="Number of outputs.", minimum=1, maximum=1_000_000),
+                _BIAS,
+                _ACT,
+                _INIT,
+            ),
+            has_weights=True,
+        ),
+    )
+}
+
+# Palette entries: (label, type, preset parameters, tooltip). The 1×1 conv is a conv with kernel 1.
+PALETTE: tuple[tuple[str, str, dict, str], ...] = (
+    ("Conv", "conv", {"filters": 32, "kernel": 3, "padding": "same"}, KINDS["conv"].tooltip),
+    (
+        "1×1 conv",
+        "conv",
+        {"filters": 32, "kernel": 1},
+        "1×1 conv: mixes channels at each pixel separately — not a fully connected layer.",
+    ),
+    ("Max pool", "maxpool", {"kernel": 2}, KINDS["maxpool"].tooltip),
+    ("Avg pool", "avgpool", {"kernel": 2}, KINDS["avgpool"].tooltip),
+    ("Global avg pool", "gap", {}, KINDS["gap"].tooltip),
+    ("Global max pool", "gmp", {}, KINDS["gmp"].tooltip),
+    ("Dropout", "dropout", {"rate": 0.5}, KINDS["dropout"].tooltip),
+    ("Batch norm", "batchnorm", {}, KINDS["batchnorm"].tooltip),
+    ("Activation", "activation", {"activation": "relu"}, KINDS["activation"].tooltip),
+    ("Flatten", "flatten", {}, KINDS["flatten"].tooltip),
+    ("Dense", "dense", {"units": 64}, KINDS["dense"].tooltip),
+)
+
+RELU_FAMILY = ("relu", "leaky_relu", "elu", "gelu")

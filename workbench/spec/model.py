@@ -1,0 +1,155 @@
+"""The model spec: an ordered stack of layers plus input shape, classes, data and training settings.
+
+Only values the user set explicitly are stored; defaults come from the parameter descriptions, so a
+file saves back exactly as it was written.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.spec.layer_kinds import KINDS, RELU_FAMILY
+from workbench.spec.sections import SECTIONS
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class Layer:
+    """One layer: a unique ``name``, its ``type`` and the parameters set explicitly."""
+
+    name: str
+    type: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str) -> Any:
+        """The parameter's value, or its default when it is not set."""
+        if key in self.params:
+            return self.params[key]
+        return KINDS[self.type].param(key).default
+
+    def init(self) -> dict[str, Any]:
+        """The effective initialisation: ``{weight, std, bias}`` with defaults filled in."""
+        given = self.params.get("init") or {}
+        act = self.get("activation") if "activation" in KINDS[self.type].param_names else "none"
+        default = "he" if act in RELU_FAMILY else "glorot"
+        return {"weight": given.get("weight", default), "std": given.get("std"), "bias": given.get("bias", 0.0)}
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "type": self.type}
+        kind = KINDS.get(self.type)
+        order = kind.param_names if kind else ()
+        for key in order:
+            if key in self.params:
+                out[key] = copy.deepcopy(self.params[key])
+        for key in self.params:
+            if key not in out:
+                out[key] = copy.deepcopy(self.params[key])
+        return out
+
+
+@dataclass
+class InputShape:
+    channels: int = 3
+    height: int = 60
+    width: int = 60
+
+    def to_dict(self) -> dict[str, int]:
+        return {"channels": self.channels, "height": self.height, "width": self.width}
+
+
+@dataclass
+class SourceInfo:
+    """Where a spec was read from: the file and the line of each key path (for messages)."""
+
+    file: str = "<spec>"
+    lines: dict[tuple, int] = field(default_factory=dict)
+
+    def line_of(self, *path: Any) -> int | None:
+        """The line of the deepest known prefix of ``path``."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+@dataclass
+class ModelSpec:
+    """Everything the workbench knows about one network; the single source of truth."""
+
+    name: str = "untitled"
+    description: str = ""
+    input: InputShape = field(default_factory=InputShape)
+    classes: int | list[str] = 3
+    layers: list[Layer] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    training: dict[str, Any] = field(default_factory=dict)
+    schema_version: int = SCHEMA_VERSION
+    source: SourceInfo | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def num_classes(self) -> int:
+        return self.classes if isinstance(self.classes, int) else len(self.classes)
+
+    @property
+    def class_names(self) -> list[str]:
+        if isinstance(self.classes, int):
+            return [f"class{i}" for i in range(self.classes)]
+        return list(self.classes)
+
+    def data_value(self, key: str) -> Any:
+        return _section_value(self.data, "data", key)
+
+    def training_value(self, key: str) -> Any:
+        return _section_value(self.training, "training", key)
+
+    def layer(self, name: str) -> Layer:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+    def index_of(self, name: str) -> int:
+        for i, layer in enumerate(self.layers):
+            if layer.name == name:
+                return i
+        raise KeyError(name)
+
+    def unique_name(self, base: str) -> str:
+        """A layer name starting with ``base`` that no layer uses yet."""
+        taken = {layer.name for layer in self.layers}
+        if base not in taken:
+            return base
+        stem = base.rstrip("0123456789_") or base
+        i = 1
+        while f"{stem}{i}" in taken:
+            i += 1
+        return f"{stem}{i}"
+
+    def copy(self) -> ModelSpec:
+        clone = copy.deepcopy(self)
+        return clone
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "name": self.name,
+            "description": self.description,
+            "input": self.input.to_dict(),
+            "classes": copy.deepcopy(self.classes),
+            "layers": [layer.to_dict() for layer in self.layers],
+            "data": copy.deepcopy(self.data),
+            "training": copy.deepcopy(self.training),
+        }
+
+
+def _section_value(values: dict[str, Any], section: str, key: str) -> Any:
+    if key in values:
+        return values[key]
+    for p in SECTIONS[section]:
+        if p.name == key:
+            return p.default
+    raise KeyError(f"{section}.{key}")

@@ -1,0 +1,277 @@
+"""Reading and writing spec files (YAML), with line numbers kept for every message."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workbench.spec.layer_kinds import KINDS
+from workbench.spec.migrations import MigrationError, migrate
+from workbench.spec.model import InputShape, Layer, ModelSpec, SourceInfo
+from workbench.spec.names import name_problem
+from workbench.spec.problems import Problem, SpecError
+from workbench.spec.sections import SECTIONS
+
+TOP_KEYS = ("schema_version", "name", "description", "input", "classes", "layers", "data", "training")
+MAX_FILE_BYTES = 5_000_000
+
+
+def did_you_mean(word: str, options: Any) -> str:
+    """A 'did you mean …?' hint for ``word`` among ``options``, or a list of the options."""
+    options = [str(o) for o in options]
+    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.5)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "expected one of: " + ", ".join(options)
+
+
+def _line_map(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                _line_map(value_node, path + (key_node.value,), lines)
+                lines[path + (key_node.value,)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_map(item, path + (i,), lines)
+
+
+def _parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError(
+            [Problem(f"not valid YAML: {problem}", "check indentation, colons and brackets", file=file, line=line)]
+        ) from None
+    lines: dict[tuple, int] = {}
+    if node is not None:
+        _line_map(node, (), lines)
+    return data, lines
+
+
+class _Reader:
+    """Turns a parsed YAML document into a :class:`ModelSpec`, collecting every problem."""
+
+    def __init__(self, source: SourceInfo):
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def add(self, message: str, hint: str, path: tuple, layer: str | None = None) -> None:
+        self.problems.append(
+            Problem(message, hint, layer=layer, file=self.source.file, line=self.source.line_of(*path))
+        )
+
+    def read(self, data: Any) -> ModelSpec:
+        if not isinstance(data, dict):
+            self.add("the file must be a mapping of keys such as name, input, classes, layers", "see presets/ for examples", ())
+            raise SpecError(self.problems)
+        try:
+            data = migrate(data)
+        except MigrationError as exc:
+            self.add(str(exc), "set schema_version: 1", ("schema_version",))
+            raise SpecError(self.problems) from None
+        for key in data:
+            if key not in TOP_KEYS:
+                self.add(f"unknown key '{key}'", did_you_mean(key, TOP_KEYS), (key,))
+        spec = ModelSpec(
+            name=self._text(data, "name", "untitled"),
+            description=self._text(data, "description", ""),
+            input=self._input(data.get("input")),
+            classes=self._classes(data.get("classes", 3)),
+            layers=self._layers(data.get("layers", [])),
+            data=self._section(data, "data"),
+            training=self._section(data, "training"),
+            source=self.source,
+        )
+        if self.problems:
+            raise SpecError(self.problems)
+        return spec
+
+    def _text(self, data: dict, key: str, default: str) -> str:
+        value = data.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            self.add(f"{key} must be a text, got {value!r}", f"write {key}: \"...\"", (key,))
+            return default
+        return value
+
+    def _input(self, value: Any) -> InputShape:
+        if value is None:
+            return InputShape()
+        if not isinstance(value, dict):
+            self.add("input must be a mapping", "write input: {channels: 3, height: 60, width: 60}", ("input",))
+            return InputShape()
+        shape = {}
+        for key in ("channels", "height", "width"):
+            v = value.get(key)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                self.add(f"input.{key} must be a positive integer, got {v!r}", "e.g. input: {channels: 3, height: 60, width: 60}", ("input", key))
+                v = 1
+            shape[key] = v
+        for key in value:
+            if key not in shape:
+                self.add(f"unknown key input.{key}", did_you_mean(key, ("channels", "height", "width")), ("input", key))
+        return InputShape(**shape)
+
+    def _classes(self, value: Any) -> int | list[str]:
+        path = ("classes",)
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value < 2:
+                self.add(f"classes must be at least 2, got {value}", "a classifier needs two or more classes", path)
+                return 2
+            return value
+        if isinstance(value, list):
+            names = [v for v in value if isinstance(v, str) and v.strip()]
+            if len(names) != len(value):
+                self.add("every class name must be a non-empty text", "e.g. classes: [cat, dog]", path)
+            elif len(set(names)) != len(names):
+                self.add("class names must be unique", "remove the repeated name", path)
+            elif len(names) < 2:
+                self.add("at least two classes are needed", "e.g. classes: [cat, dog]", path)
+            else:
+                return list(names)
+            return 2
+        self.add(f"classes must be a count or a list of names, got {value!r}", "e.g. classes: 3 or classes: [a, b, c]", path)
+        return 2
+
+    def _layers(self, value: Any) -> list[Layer]:
+        if not isinstance(value, list):
+            self.add("layers must be a list", "write each layer as '- {name: conv1, type: conv, ...}'", ("layers",))
+            return []
+        layers: list[Layer] = []
+        seen: set[str] = set()
+        for i, item in enumerate(value):
+            layer = self._layer(i, item, seen)
+            if layer is not None:
+                layers.append(layer)
+        return layers
+
+    def _layer(self, i: int, item: Any, seen: set[str]) -> Layer | None:
+        path = ("layers", i)
+        if not isinstance(item, dict):
+            self.add(f"layer #{i + 1} must be a mapping", "write '- {name: conv1, type: conv, filters: 16}'", path)
+            return None
+        name = item.get("name")
+        label = name if isinstance(name, str) else f"#{i + 1}"
+        if name is None:
+            self.add(f"layer #{i + 1} has no name", "add name: with a unique identifier", path, label)
+        elif name_problem(name):
+            self.add(name_problem(name), "e.g. name: conv1", path + ("name",), label)
+        elif name in seen:
+            self.add(f"duplicate layer name '{name}'", "every layer needs its own name", path + ("name",), label)
+        else:
+            seen.add(name)
+        kind_name = item.get("type")
+        if kind_name not in KINDS:
+            if kind_name is None:
+                self.add("layer has no type", "add type: " + "|".join(KINDS), path, label)
+            else:
+                self.add(f"unknown layer type {kind_name!r}", did_you_mean(kind_name, KINDS), path + ("type",), label)
+            return None
+        kind = KINDS[kind_name]
+        params = {}
+        for key, v in item.items():
+            if key in ("name", "type"):
+                continue
+            if key not in kind.param_names:
+                hint = did_you_mean(key, kind.param_names) if kind.param_names else f"a {kind_name} layer takes no parameters"
+                self.add(f"unknown key '{key}' for a {kind_name} layer", hint, path + (key,), label)
+                continue
+            params[key] = v
+        for p in kind.params:
+            if p.required and p.name not in params:
+                self.add(f"{kind_name} layer needs '{p.name}'", f"add {p.name}: ({p.range_text()})", path, label)
+        return Layer(str(name) if isinstance(name, str) else f"layer{i + 1}", kind_name, params)
+
+    def _section(self, data: dict, section: str) -> dict[str, Any]:
+        value = data.get(section, {})
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.add(f"{section} must be a mapping", f"e.g. {section}: {{...}}", (section,))
+            return {}
+        names = [p.name for p in SECTIONS[section]]
+        for key in value:
+            if key not in names:
+                self.add(f"unknown key '{section}.{key}'", did_you_mean(key, names), (section, key))
+        return {k: v for k, v in value.items() if k in names}
+
+
+def loads_spec(text: str, file: str = "<spec>") -> ModelSpec:
+    """Read a spec from YAML text; raise :class:`SpecError` listing every problem."""
+    data, lines = _parse_yaml(text, file)
+    return _Reader(SourceInfo(file, lines)).read(data)
+
+
+def load_spec(path: str | os.PathLike) -> ModelSpec:
+    """Read a spec file; raise :class:`SpecError` (never a traceback) when it cannot be read."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise SpecError([Problem("file is too large to be a spec", "spec files are a few kilobytes", file=str(path))])
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError([Problem("file not found", "check the path", file=str(path))]) from None
+    except IsADirectoryError:
+        raise SpecError([Problem("is a folder, not a spec file", "give a .yaml file", file=str(path))]) from None
+    except UnicodeDecodeError:
+        raise SpecError([Problem("not a text file", "give a .yaml spec file", file=str(path))]) from None
+    except OSError as exc:
+        raise SpecError([Problem(f"cannot read the file: {exc.strerror}", "check permissions", file=str(path))]) from None
+    return loads_spec(text, str(path))
+
+
+def _flow(value: Any) -> str:
+    return yaml.safe_dump(value, default_flow_style=True, width=10_000, sort_keys=False, allow_unicode=True).strip()
+
+
+def _strip_doc_end(text: str) -> str:
+    return text[: -len("...")].rstrip() if text.endswith("...") else text
+
+
+def dumps_spec(spec: ModelSpec) -> str:
+    """The spec as YAML text: top-level keys in block style, one flow mapping per layer."""
+    d = spec.to_dict()
+    out = [f"schema_version: {d['schema_version']}"]
+    for key in ("name", "description"):
+        block = yaml.safe_dump({key: d[key]}, default_flow_style=False, width=100, allow_unicode=True).rstrip()
+        out.append(_strip_doc_end(block))
+    out.append(f"input: {_flow(d['input'])}")
+    out.append(f"classes: {_strip_doc_end(_flow(d['classes']))}")
+    if d["layers"]:
+        out.append("layers:")
+        out.extend(f"  - {_flow(layer)}" for layer in d["layers"])
+    else:
+        out.append("layers: []")
+    for section in ("data", "training"):
+        out.append(f"{section}: {_flow(d[section])}")
+    return "\n".join(out) + "\n"
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: no half-written files."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_spec(spec: ModelSpec, path: str | os.PathLike) -> None:
+    """Save the spec to ``path`` atomically."""
+    write_text_atomic(path, dumps_spec(spec))
