@@ -49,6 +49,15 @@ class DenseLayer(nn.Linear):
         return self.act(super().forward(x.flatten(1)))
 
 
+class GlobalAvgPool(nn.Module):
+    """Global average pooling of an (N, C, H, W) map to (N, C, 1, 1); refuses flat input."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4:
+            raise ValueError(f"global average pooling needs an (N, C, H, W) input, got {tuple(x.shape)}")
+        return x.mean(dim=(2, 3), keepdim=True)
+
+
 class SpecModel(nn.Module):
     """The network a spec describes; ``forward`` returns logits of shape (batch, classes)."""
 
@@ -65,8 +74,13 @@ class SpecModel(nn.Module):
 
 
 def _conv(layer: Layer, shape) -> nn.Module:
-    kernel = (shape[1], shape[2]) if layer.get("kernel") == "full" else pair(layer.get("kernel"))
     padding = layer.get("padding")
+    if layer.get("kernel") == "full":
+        if padding not in ("valid", 0, [0, 0]):
+            raise ValueError("kernel: full takes no padding")
+        kernel = (shape[1], shape[2])
+    else:
+        kernel = pair(layer.get("kernel"))
     if padding == "valid":
         padding = 0
     elif padding != "same":
@@ -90,14 +104,15 @@ def _pool(layer: Layer, shape) -> nn.Module:
     return cls(pair(layer.get("kernel")), stride=pair(stride if stride is not None else layer.get("kernel")), padding=pair(layer.get("padding")))
 
 
-def _module(layer: Layer, shape) -> nn.Module:
+def build_layer(layer: Layer, shape: tuple[int, ...]) -> nn.Module:
+    """The module for one layer given its input shape (C, H, W) or (F,), without initialisation."""
     t = layer.type
     if t == "conv":
         return _conv(layer, shape)
     if t in ("maxpool", "avgpool"):
         return _pool(layer, shape)
     if t == "gap":
-        return nn.AdaptiveAvgPool2d(1)
+        return GlobalAvgPool()
     if t == "gmp":
         return nn.AdaptiveMaxPool2d(1)
     if t == "dropout":
@@ -163,7 +178,7 @@ def build_model(spec: ModelSpec, seed: int | None = None) -> SpecModel:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         for layer, info in zip(spec.layers, analysis.layers):
-            module = _module(layer, info.in_shape)
+            module = build_layer(layer, info.in_shape)
             _initialise(layer, module)
             names.append(layer.name)
             modules.append(module)

@@ -29,6 +29,11 @@ class Param:
     required: bool = False
     nullable: bool = False
 
+    @property
+    def min_size(self) -> int:
+        """Smallest allowed entry of a ``size`` parameter."""
+        return 1 if self.minimum is None else int(self.minimum)
+
     def range_text(self) -> str:
         """Human text for the valid values, used in hints and the inspector."""
         if self.kind == "choice":
@@ -38,7 +43,7 @@ class Param:
         if self.kind == "kernel":
             return "a positive integer, a pair [h, w], or 'full'"
         if self.kind == "size":
-            return f"an integer ≥ {int(self.minimum or 1)} or a pair [h, w]"
+            return f"an integer ≥ {self.min_size} or a pair [h, w]"
         if self.kind == "padding":
             return "'same', 'valid', an integer ≥ 0 or a pair [h, w]"
         if self.kind == "init":
@@ -129,7 +134,7 @@ def check_value(param: Param, value: Any) -> str | None:
             return None
         return f"{param.name} must be {param.range_text()}, got {value!r}"
     if kind == "size":
-        return _check_pair(param, value, int(param.minimum or 1))
+        return _check_pair(param, value, param.min_size)
     if kind == "kernel":
         return None if value == "full" else _check_pair(param, value, 1)
     if kind == "padding":

@@ -232,30 +232,31 @@ def load_spec(path: str | os.PathLike) -> ModelSpec:
     return loads_spec(text, str(path))
 
 
-def _flow(value: Any) -> str:
-    return yaml.safe_dump(value, default_flow_style=True, width=10_000, sort_keys=False, allow_unicode=True).strip()
-
-
-def _strip_doc_end(text: str) -> str:
-    return text[: -len("...")].rstrip() if text.endswith("...") else text
+def _dump(value: Any, flow: bool) -> str:
+    """YAML for ``value``; falls back to double-quoted strings when plain style would not read back."""
+    kwargs = dict(default_flow_style=flow, width=10_000 if flow else 100, sort_keys=False, allow_unicode=True)
+    text = yaml.safe_dump(value, **kwargs)
+    if yaml.safe_load(text) != value:
+        text = yaml.safe_dump(value, default_style='"', **kwargs)
+    text = text.rstrip("\n")
+    return text[: -len("\n...")] if text.endswith("\n...") else text
 
 
 def dumps_spec(spec: ModelSpec) -> str:
     """The spec as YAML text: top-level keys in block style, one flow mapping per layer."""
     d = spec.to_dict()
     out = [f"schema_version: {d['schema_version']}"]
-    for key in ("name", "description"):
-        block = yaml.safe_dump({key: d[key]}, default_flow_style=False, width=100, allow_unicode=True).rstrip()
-        out.append(_strip_doc_end(block))
-    out.append(f"input: {_flow(d['input'])}")
-    out.append(f"classes: {_strip_doc_end(_flow(d['classes']))}")
+    out.append(_dump({"name": d["name"]}, flow=False))
+    out.append(_dump({"description": d["description"]}, flow=False))
+    out.append(f"input: {_dump(d['input'], flow=True)}")
+    out.append(f"classes: {_dump(d['classes'], flow=True)}")
     if d["layers"]:
         out.append("layers:")
-        out.extend(f"  - {_flow(layer)}" for layer in d["layers"])
+        out.extend(f"  - {_dump(layer, flow=True)}" for layer in d["layers"])
     else:
         out.append("layers: []")
     for section in ("data", "training"):
-        out.append(f"{section}: {_flow(d[section])}")
+        out.append(f"{section}: {_dump(d[section], flow=True)}")
     return "\n".join(out) + "\n"
 
 
