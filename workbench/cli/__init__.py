@@ -7,7 +7,7 @@ import importlib
 import sys
 
 # Each module defines ``add_parser(subparsers)`` and ``run(args) -> int``.
-VERBS = ("summary", "check", "presets")
+VERBS = ("summary", "check", "presets", "layers")
 
 
 def build_parser() -> argparse.ArgumentParser:

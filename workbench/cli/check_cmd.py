@@ -1,4 +1,4 @@
-"""``check SPEC``: validate a spec; exit 0 when valid, 1 with every error otherwise."""
+"""check SPEC: validate a spec; exit 0 when valid, 1 with every error otherwise."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``presets``: list the built-in presets with their descriptions."""
+"""presets: list the built-in presets with their descriptions."""
 
 from __future__ import annotations
 

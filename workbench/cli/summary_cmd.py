@@ -1,4 +1,4 @@
-"""``summary SPEC``: the layer table with shapes, parameters, MACs and receptive fields."""
+"""summary SPEC: the layer table with shapes, parameters, MACs and receptive fields."""
 
 from __future__ import annotations
 
