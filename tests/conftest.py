@@ -5,6 +5,9 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
+import torch  # noqa: E402
+
+torch.set_num_threads(1)  # the tests train tiny models, often beside a GUI thread, on two cores
 
 from workbench.spec import load_spec  # noqa: E402
 
@@ -21,3 +24,12 @@ def _runs_in_tmp(tmp_path, monkeypatch):
 def tiny_spec():
     """The documented example spec (tests/data/tiny-shapes.yaml)."""
     return load_spec(os.path.join(DATA_DIR, "tiny-shapes.yaml"))
+
+
+@pytest.fixture(autouse=True)
+def _gc_on_the_gui_thread(request):
+    """Tests with Qt collect garbage on the GUI thread only, as the app does (see workbench.gui.gc_guard)."""
+    if "qtbot" in request.fixturenames or "qapp" in request.fixturenames:
+        from workbench.gui.gc_guard import collect_on_gui_thread
+
+        collect_on_gui_thread(request.getfixturevalue("qapp"))

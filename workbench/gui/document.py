@@ -11,12 +11,32 @@ from workbench.analysis import Analysis, analyze
 from workbench.spec import ModelSpec
 
 
-class ReplaceSpecCommand(QUndoCommand):
-    """One undoable edit: the whole spec before and after."""
+MERGE_ID = 1  # undo-command id shared by every mergeable edit; the merge key decides
 
-    def __init__(self, document: SpecDocument, before: ModelSpec, after: ModelSpec, label: str):
+
+class ReplaceSpecCommand(QUndoCommand):
+    """One undoable edit: the whole spec before and after.
+
+    Consecutive edits with the same ``merge_key`` (e.g. one spin box stepped several times) merge
+    into one undo step.
+    """
+
+    def __init__(
+        self, document: SpecDocument, before: ModelSpec, after: ModelSpec, label: str, merge_key: str | None = None
+    ):
         super().__init__(label)
         self._document, self._before, self._after = document, before, after
+        self._merge_key = merge_key
+
+    def id(self) -> int:
+        return MERGE_ID if self._merge_key else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, ReplaceSpecCommand) or other._merge_key != self._merge_key:
+            return False
+        self._after = other._after
+        self.setObsolete(self._after == self._before)
+        return True
 
     def redo(self) -> None:
         self._document._set_spec(self._after)
@@ -40,7 +60,7 @@ class SpecDocument(QObject):
         self._path = str(path) if path else None
         self._markers: dict[str, dict[str, tuple[str, str]]] = {}
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.dirtyChanged.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
 
     @property
     def spec(self) -> ModelSpec:
@@ -63,20 +83,32 @@ class SpecDocument(QObject):
         """A private copy of the current spec (e.g. for a training run)."""
         return self._spec.copy()
 
-    def apply(self, new_spec: ModelSpec, label: str) -> None:
-        """Replace the spec with ``new_spec`` as one undoable edit named ``label``."""
+    def apply(self, new_spec: ModelSpec, label: str, merge_key: str | None = None) -> None:
+        """Replace the spec with ``new_spec`` as one undoable edit named ``label``.
+
+        Consecutive edits with the same non-empty ``merge_key`` become one undo step.
+        """
         if new_spec == self._spec:
             return
-        self.undo_stack.push(ReplaceSpecCommand(self, self._spec.copy(), new_spec.copy(), label))
+        self.undo_stack.push(ReplaceSpecCommand(self, self._spec.copy(), new_spec.copy(), label, merge_key))
 
     def reset(self, spec: ModelSpec, path: str | Path | None) -> None:
         """Load a different spec (open/new): clears undo history and marks the document clean."""
         self.undo_stack.clear()
         self._path = str(path) if path else None
+        had_markers = any(self._markers.values())
+        self._markers.clear()  # findings about the previous document do not apply to this one
         self._set_spec(spec.copy())
         self.undo_stack.setClean()
         self.pathChanged.emit(self._path or "")
         self.dirtyChanged.emit(False)
+        if had_markers:
+            self.markersChanged.emit()
+
+    def mark_unsaved(self) -> None:
+        """Flag the document as holding unsaved changes (e.g. after restoring an autosave)."""
+        self.undo_stack.resetClean()
+        self.dirtyChanged.emit(True)
 
     def mark_saved(self, path: str | Path) -> None:
         self._path = str(path)
@@ -90,6 +122,9 @@ class SpecDocument(QObject):
 
     def markers_for(self, layer_name: str) -> list[tuple[str, str]]:
         return [m[layer_name] for m in self._markers.values() if layer_name in m]
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.dirtyChanged.emit(not clean)
 
     def _set_spec(self, spec: ModelSpec) -> None:
         self._spec = spec

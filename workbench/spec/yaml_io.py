@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import difflib
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from workbench.atomic_write import replace_atomically
 from workbench.spec.layer_kinds import KINDS
 from workbench.spec.migrations import MigrationError, migrate
 from workbench.spec.model import InputShape, Layer, ModelSpec, SourceInfo
@@ -262,15 +262,7 @@ def dumps_spec(spec: ModelSpec) -> str:
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename: no half-written files."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def save_spec(spec: ModelSpec, path: str | os.PathLike) -> None:

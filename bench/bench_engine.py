@@ -1,0 +1,233 @@
+"""Training engine speed, printed as ratios measured in one run.
+
+1. Engine vs a hand-written plain PyTorch loop: same model, same pre-loaded tensors, same batch size,
+   forward/backward/step only (the plain loop even gets its input normalised in advance, while the
+   engine normalises each uint8 batch and tracks loss/accuracy on the device). Target: >= 0.97.
+2. Engine vs the usual hand-written pipeline: a torch DataLoader over an image folder with per-sample
+   PIL transforms (random flip, padded random crop), end to end (reading the images, training,
+   validating every epoch); the engine does the same augmentation batched. Target: >= 1.5x.
+   Also shown with the spec option channels_last, which speeds up these small convolutions on CPUs too.
+3. On CUDA: engine images/s with bf16/fp16 autocast and channels-last on and off.
+
+    python bench/bench_engine.py                  # about 1-2 minutes on a CPU
+    python bench/bench_engine.py --images 2000 --epochs 5 --device cuda
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+from torch import nn
+
+PAD = 4  # random-crop padding used by both pipelines in [2], with random horizontal flips
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from workbench.builder import build_model  # noqa: E402
+from workbench.data import generate_shapes, load_data  # noqa: E402
+from workbench.spec import loads_spec  # noqa: E402
+from workbench.training import Trainer  # noqa: E402
+from workbench.training.devices import resolve_device  # noqa: E402
+
+SPEC = """
+name: bench
+input: {{channels: 3, height: {size}, width: {size}}}
+classes: 3
+layers:
+  - {{name: conv1, type: conv, filters: 16, kernel: 3, padding: same, activation: relu}}
+  - {{name: pool1, type: maxpool, kernel: 2}}
+  - {{name: conv2, type: conv, filters: 32, kernel: 3, padding: same, activation: relu}}
+  - {{name: pool2, type: maxpool, kernel: 2}}
+  - {{name: fc7, type: conv, filters: 64, kernel: 1, activation: relu}}
+  - {{name: gap, type: gap}}
+  - {{name: logits, type: conv, filters: 3, kernel: 1, activation: none}}
+data: {{source: {source}, images: {images}, seed: 0, val_split: 0.2{path}}}
+training: {{optimizer: adam, lr: 0.001, batch_size: {batch}, epochs: {epochs}, seed: 0{extra}}}
+"""
+
+
+def make_spec(args, source="shapes", path=None, extra="", data_extra=""):
+    path_entry = f", path: '{path}'" if path else ""
+    return loads_spec(SPEC.format(size=args.size, source=source, images=args.images, batch=args.batch_size,
+                                  epochs=args.epochs, path=path_entry + data_extra, extra=extra))
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def plain_loop(spec, data, device, epochs) -> float:
+    """Images/s of the simplest PyTorch loop over the same tensors, already normalised on the device."""
+    model = build_model(spec).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=spec.training_value("lr"),
+                           **({"fused": True} if device.type == "cuda" else {}))
+    x = data.normalize(data.train_x.to(device))
+    y = data.train_y.to(device)
+    bs, n = spec.training_value("batch_size"), x.shape[0]
+    gen = torch.Generator().manual_seed(0)
+    loss_fn = nn.CrossEntropyLoss()
+    sync(device)
+    start = time.perf_counter()
+    for _ in range(epochs):
+        perm = torch.randperm(n, generator=gen).to(device)
+        for i in range(0, n, bs):
+            idx = perm[i:i + bs]
+            loss = loss_fn(model(x[idx]), y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    sync(device)
+    return n * epochs / (time.perf_counter() - start)
+
+
+def engine_loop(spec, data, device) -> float:
+    """Images/s of the engine's training loop (its own measurement: training steps, not validation)."""
+    ended = Trainer(spec, data=data, run_dir=False, device=device, log_every=50).run()
+    assert ended.status == "completed", ended.reason
+    return ended.final["images_per_s"]
+
+
+def write_folder(root: Path, args) -> None:
+    images, labels = generate_shapes(args.images, 3, 3, args.size, args.size, seed=0)
+    for i, (img, label) in enumerate(zip(images, labels.tolist())):
+        folder = root / f"class{label}"
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(img.permute(1, 2, 0).numpy()).save(folder / f"{i:05d}.png")
+
+
+class PilFolder(torch.utils.data.Dataset):
+    """The usual per-sample pipeline: open with PIL, convert, resize, augment, to tensor, normalise."""
+
+    def __init__(self, files, labels, size, mean, std, augment):
+        self.files, self.labels, self.size, self.augment = files, labels, size, augment
+        self.mean = torch.tensor(mean).view(3, 1, 1)
+        self.std = torch.tensor(std).view(3, 1, 1)
+
+    def __len__(self):
+        return len(self.files)
+
+    def __getitem__(self, i):
+        with Image.open(self.files[i]) as img:
+            img = img.convert("RGB").resize((self.size, self.size), Image.Resampling.BILINEAR)
+        if self.augment:
+            if random.random() < 0.5:
+                img = img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+            img = ImageOps.expand(img, border=PAD, fill=0)
+            left, top = random.randint(0, 2 * PAD), random.randint(0, 2 * PAD)
+            img = img.crop((left, top, left + self.size, top + self.size))
+        x = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).permute(2, 0, 1)
+        return (x - self.mean) / self.std, self.labels[i]
+
+
+def usual_pipeline(spec, root: Path, device, args) -> float:
+    """Seconds to train ``epochs`` epochs and validate after each, reading the folder every epoch."""
+    start = time.perf_counter()
+    files = sorted(root.rglob("*.png"))
+    names = sorted({f.parent.name for f in files})
+    labels = [names.index(f.parent.name) for f in files]
+    gen = torch.Generator().manual_seed(0)
+    perm = torch.randperm(len(files), generator=gen).tolist()
+    n_val = int(len(files) * 0.2)
+    val_idx, train_idx = perm[:n_val], perm[n_val:]
+    mean, std = [0.5] * 3, [0.25] * 3
+    train = PilFolder([files[i] for i in train_idx], [labels[i] for i in train_idx], args.size, mean, std, True)
+    val = PilFolder([files[i] for i in val_idx], [labels[i] for i in val_idx], args.size, mean, std, False)
+    loader = torch.utils.data.DataLoader(train, batch_size=args.batch_size, shuffle=True, num_workers=args.workers,
+                                         generator=gen)
+    val_loader = torch.utils.data.DataLoader(val, batch_size=128, num_workers=args.workers)
+    model = build_model(spec).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=spec.training_value("lr"))
+    loss_fn = nn.CrossEntropyLoss()
+    for _ in range(args.epochs):
+        model.train()
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            loss = loss_fn(model(x), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        model.eval()
+        correct = 0
+        with torch.no_grad():
+            for x, y in val_loader:
+                correct += (model(x.to(device)).argmax(1) == y.to(device)).sum().item()
+    sync(device)
+    return time.perf_counter() - start
+
+
+def engine_end_to_end(spec, root: Path, device) -> float:
+    """Seconds for the engine to read the same folder once and train and validate the same epochs."""
+    start = time.perf_counter()
+    data = load_data(spec, data_path=root, device=device)
+    Trainer(spec, data=data, run_dir=False, device=device, log_every=50).run()
+    sync(device)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--images", type=int, default=600)
+    p.add_argument("--size", type=int, default=60)
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--repeats", type=int, default=3, help="alternate runs and keep the best of each")
+    p.add_argument("--workers", type=int, default=0, help="DataLoader workers for the usual pipeline")
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    p.add_argument("--device", default="auto")
+    args = p.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    print(f"device {device}, {args.images} images {args.size}x{args.size}, batch {args.batch_size}, "
+          f"{args.epochs} epochs, torch threads {torch.get_num_threads()}")
+
+    spec = make_spec(args)
+    data = load_data(spec, device=device)
+    plain_loop(spec, data, device, 1)  # warm-up: first-use costs are not what is measured
+    plain, engine = [], []
+    for _ in range(args.repeats):
+        plain.append(plain_loop(spec, data, device, args.epochs))
+        engine.append(engine_loop(spec, data, device))
+    print(f"\n[1] training loop, images/s (best of {args.repeats}): plain PyTorch {max(plain):,.0f}, "
+          f"engine {max(engine):,.0f}")
+    print(f"    ratio engine / plain = {max(engine) / max(plain):.3f}   (target >= 0.97)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "images"
+        write_folder(root, args)
+        aug = f", flip: true, crop_padding: {PAD}"
+        folder_spec = make_spec(args, source="folder", path=root, data_extra=aug)
+        cl_spec = make_spec(args, source="folder", path=root, data_extra=aug, extra=", channels_last: true")
+        usual, ours, ours_cl = [], [], []
+        for _ in range(args.repeats):
+            usual.append(usual_pipeline(folder_spec, root, device, args))
+            ours.append(engine_end_to_end(folder_spec, root, device))
+            ours_cl.append(engine_end_to_end(cl_spec, root, device))
+    print(f"\n[2] end to end from an image folder, seconds (best of {args.repeats}): "
+          f"DataLoader + PIL transforms ({args.workers} workers) {min(usual):.2f}, engine {min(ours):.2f}, "
+          f"engine with channels_last {min(ours_cl):.2f}")
+    print(f"    speed-up engine vs usual pipeline = {min(usual) / min(ours):.2f}x, "
+          f"with channels_last {min(usual) / min(ours_cl):.2f}x   (target >= 1.5x)")
+
+    if device.type == "cuda":
+        print("\n[3] CUDA options, engine images/s:")
+        base = engine_loop(spec, data, device)
+        print(f"    fp32                     {base:,.0f}  (1.00x)")
+        for precision in ("bf16", "fp16"):
+            for channels_last in (False, True):
+                s = make_spec(args, extra=f", precision: {precision}, channels_last: {str(channels_last).lower()}")
+                ips = engine_loop(s, data, device)
+                print(f"    {precision} channels_last={channels_last!s:5}  {ips:,.0f}  ({ips / base:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""The doctor panel: findings follow the spec, fixes are undoable edits, checks run off the GUI thread."""
+
+import pytest
+
+from workbench.doctor.findings import Finding
+from workbench.gui.doctor import DoctorPanel
+from workbench.gui.doctor.finding_card import FindingCard
+from workbench.gui.document import SpecDocument
+
+from .helpers import sick_spec
+
+
+@pytest.fixture
+def panel(qtbot):
+    document = SpecDocument(sick_spec(images=60, epochs=50))
+    widget = DoctorPanel(document)
+    qtbot.addWidget(widget)
+    widget.resize(800, 800)
+    widget.show()
+    yield widget
+    widget.shutdown()
+
+
+def _cards(panel):
+    return panel.list_widget.findChildren(FindingCard)
+
+
+def test_findings_markers_and_an_undoable_fix(panel):
+    document = panel.document
+    assert _cards(panel)[0].finding.rule == "dropout-on-logits"
+    assert document.markers_for("drop9")[0][0] == "error"
+    assert document.markers_for("fc7")[0][0] == "warning"
+    _cards(panel)[0].fix_buttons[0].click()
+    assert "drop9" not in [layer.name for layer in document.spec.layers]
+    assert "dropout-on-logits" not in [f.rule for f in panel.findings()]
+    assert document.markers_for("drop9") == []
+    document.undo_stack.undo()
+    assert "drop9" in [layer.name for layer in document.spec.layers]
+    assert "dropout-on-logits" in [f.rule for f in panel.findings()]
+
+
+def test_init_check_runs_in_the_background_and_charts_each_layer(panel, qtbot):
+    panel.init_button.click()
+    qtbot.waitUntil(lambda: panel.init_report is not None and panel.init_button.isEnabled(), timeout=60_000)
+    assert panel.init_chart.names[0] == "input" and "fc7_1" in panel.init_chart.names
+    weak = next(f for f in panel.findings() if f.rule == "weak-signal")
+    assert weak.layers == ("fc6", "fc7", "fc7_1")
+    assert "Usual checks" in panel.checks_label.text()
+    weak_card = next(c for c in _cards(panel) if c.finding.rule == "weak-signal")
+    weak_card.fix_buttons[0].click()  # batch norm after the weak layers
+    assert "bn_fc6" in [layer.name for layer in panel.document.spec.layers]
+    assert "weak-signal" not in [f.rule for f in panel.findings()]  # the old measurement no longer applies
+    assert "changed" in panel.status.text()
+
+
+def test_training_findings_are_listed_once(panel):
+    finding = Finding("stuck-at-chance", "error", "The loss is stuck at chance", "x", "AutoTrainer", phase="training")
+    panel.add_training_finding(finding)
+    panel.add_training_finding(finding)
+    assert [c.finding.rule for c in _cards(panel)].count("stuck-at-chance") == 1
+
+
+def test_try_fixes_overlays_and_ranks_the_trials(panel, qtbot):
+    panel.steps.setValue(10)
+    panel.trial_button.click()
+    qtbot.waitUntil(lambda: panel.ranking_label.text().startswith("Ranked"), timeout=120_000)
+    labels = [r.label for r in panel.trial_results]
+    assert "As it is (no fix)" in labels and len(labels) >= 3
+    assert panel.trial_chart.legend.items  # one curve per trial

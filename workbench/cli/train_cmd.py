@@ -1,0 +1,181 @@
+"""``train SPEC``: train a spec on the shapes or an image folder, with a progress line on stderr.
+
+Ctrl-C stops after the current batch and keeps the last checkpoint; ``--resume RUN_DIR`` continues it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+
+from workbench.cli.common import SPEC_HELP, read_spec_or_report
+from workbench.data import DataError, load_data
+from workbench.spec import SpecError
+from workbench.training import EpochEvent, RunEnded, RunStarted, StepEvent, Trainer, TrainingError, open_run
+from workbench.training.devices import resolve_device
+
+BAR_WIDTH = 20
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("train", help="train a spec and record the run", description=__doc__)
+    p.add_argument("spec", nargs="?", help=SPEC_HELP + "; optional with --resume")
+    p.add_argument("--data", metavar="FOLDER", help="image folder with one sub-folder per class (default: the spec's data)")
+    p.add_argument("--epochs", type=_positive, metavar="N", help="number of epochs (overrides the spec)")
+    p.add_argument("--batch-size", type=_positive, metavar="N", help="images per step (overrides the spec)")
+    p.add_argument("--device", metavar="DEVICE", help="auto, cpu, cuda, cuda:N or mps (default: the spec's)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped run from its last checkpoint, in its folder")
+    p.add_argument("--out", metavar="DIR", help="folder for the new run folder (default: ./runs or $WORKBENCH_RUNS)")
+    p.add_argument("--log-every", type=_positive, default=10, metavar="N", help="steps between progress updates (default 10)")
+    p.set_defaults(run=run)
+
+
+def _fmt_time(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class ProgressBar:
+    """Writes training progress (epoch, step, loss, accuracy, img/s, ETA) to a text stream."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.total_steps = 1
+        self.steps_per_epoch = 1
+        self.epochs = 1
+        self.first_step = 0
+        self.started = time.perf_counter()
+        self._open_line = False
+
+    def _line(self, text: str, final: bool) -> None:
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + text + ("\n" if final else ""))
+            self._open_line = not final
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def __call__(self, event) -> None:
+        if isinstance(event, RunStarted):
+            self.epochs, self.steps_per_epoch = event.total_epochs, event.steps_per_epoch
+            self.total_steps = max(1, event.total_epochs * event.steps_per_epoch)
+            self.first_step = event.start_epoch * event.steps_per_epoch
+            self.started = time.perf_counter()
+            where = f" in {event.run_dir}" if event.run_dir else ""
+            self._line(f"training {event.spec_name} on {event.device}: {event.train_images} training and "
+                       f"{event.val_images} validation images, {event.total_epochs} epochs{where}", True)
+        elif isinstance(event, StepEvent):
+            done = event.step - self.first_step
+            eta = (time.perf_counter() - self.started) / max(done, 1) * (self.total_steps - event.step)
+            in_epoch = event.step - (event.epoch - 1) * self.steps_per_epoch
+            filled = int(BAR_WIDTH * in_epoch / self.steps_per_epoch)
+            bar = "#" * filled + "." * (BAR_WIDTH - filled)
+            self._line(f"epoch {event.epoch}/{self.epochs} [{bar}] step {in_epoch}/{self.steps_per_epoch} "
+                       f"loss {event.loss:.4f} acc {event.acc:.1%} {event.images_per_s:,.0f} img/s ETA {_fmt_time(eta)}",
+                       False)
+        elif isinstance(event, EpochEvent):
+            val = "" if event.val_loss is None else f", val loss {event.val_loss:.4f} acc {event.val_acc:.1%}"
+            self._line(f"epoch {event.epoch}/{self.epochs}: train loss {event.train_loss:.4f} acc {event.train_acc:.1%}"
+                       f"{val} ({event.seconds:.1f} s, {event.images_per_s:,.0f} img/s)", True)
+        elif isinstance(event, RunEnded) and self._open_line:
+            self._line("", True)
+
+
+def _report_data(data) -> None:
+    rep = data.report
+    counts = ", ".join(f"{k} {v}" for k, v in rep.counts.items())
+    print(f"data: {rep.source}: {counts}", file=sys.stderr)
+    if rep.skipped:
+        print(f"skipped {len(rep.skipped)} file(s):", file=sys.stderr)
+        for path, reason in rep.skipped[:10]:
+            print(f"  {path}: {reason}", file=sys.stderr)
+        if len(rep.skipped) > 10:
+            print(f"  ... and {len(rep.skipped) - 10} more", file=sys.stderr)
+    for warning in rep.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def _error(message: str, hint: str = "") -> int:
+    print(f"error: {message}" + (f" (hint: {hint})" if hint else ""), file=sys.stderr)
+    return 1
+
+
+def _spec_for(args):
+    """The spec to train (from the run folder when resuming) with the command-line overrides applied."""
+    if args.resume:
+        spec = open_run(args.resume).spec
+        if args.spec:
+            print(f"note: resuming with the spec saved in {args.resume}; '{args.spec}' is not used", file=sys.stderr)
+    elif args.spec:
+        spec = read_spec_or_report(args.spec)
+        if spec is None:
+            return None
+    else:
+        raise TrainingError("no spec given", "python -m workbench train SPEC, or --resume RUN_DIR")
+    spec = spec.copy()
+    if args.epochs:
+        spec.training["epochs"] = args.epochs
+    if args.batch_size:
+        spec.training["batch_size"] = args.batch_size
+    return spec
+
+
+def run(args) -> int:
+    try:
+        spec = _spec_for(args)
+        if spec is None:
+            return 1
+        device = resolve_device(args.device or spec.training_value("device"))
+        data = load_data(spec, data_path=args.data, device=device)
+        _report_data(data)
+        trainer = Trainer(spec, data, device=device, log_every=args.log_every, resume_from=args.resume,
+                          runs_root=args.out)
+    except SpecError as exc:
+        for problem in exc.problems:
+            print(problem.format(), file=sys.stderr)
+        return 1
+    except (DataError, TrainingError) as exc:
+        return _error(exc.message, exc.hint)
+    trainer.add_listener(ProgressBar(sys.stderr))
+    interrupted = []
+
+    def on_sigint(signum, frame):
+        if interrupted:
+            raise KeyboardInterrupt
+        interrupted.append(True)
+        print("\nstopping after this batch (Ctrl-C again to abort)", file=sys.stderr)
+        trainer.request_stop("interrupted (Ctrl-C)")
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, on_sigint) if in_main else None
+    try:
+        ended = trainer.run()
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+    print(f"{ended.status}: {ended.reason}", file=sys.stderr)
+    if ended.best and ended.best.get("val_acc") is not None:
+        print(f"best val acc {ended.best['val_acc']:.1%} at epoch {ended.best['epoch']}", file=sys.stderr)
+    if ended.run_dir:
+        print(f"run folder: {ended.run_dir}", file=sys.stderr)
+        if ended.status == "stopped":
+            print(f"resume with: python -m workbench train --resume {ended.run_dir}", file=sys.stderr)
+    if ended.status == "completed":
+        return 0
+    return 130 if ended.status == "stopped" else 1

@@ -1,0 +1,103 @@
+"""Static rules on initialisation: weight scale against He/Glorot/LeCun, and bias constants in ReLU stacks."""
+
+from __future__ import annotations
+
+from workbench.analysis import Analysis
+from workbench.builder import init_std
+from workbench.doctor.edits import set_param
+from workbench.doctor.findings import Finding, Fix
+from workbench.doctor.stack import TRUNC_2SIGMA, fans, following_activation, is_weight, usable
+from workbench.spec.layer_kinds import RELU_FAMILY
+from workbench.spec.model import Layer, ModelSpec
+
+SCALE_BAND = (0.5, 2.0)
+INIT_SOURCE = "He et al. 2015; Glorot & Bengio 2010; LeCun et al. 1998"
+
+
+def _with_scheme(layer: Layer, scheme: str, activation: str) -> Layer:
+    params = dict(layer.params, init={"weight": scheme})
+    params["activation"] = activation if activation in RELU_FAMILY + ("tanh", "sigmoid") else "none"
+    return Layer(layer.name, layer.type, params)
+
+
+def recommended_std(layer: Layer, activation: str, fan_in: int, fan_out: int) -> tuple[str, float]:
+    """The scheme and std that suit ``activation``: He for the ReLU family, else the closer of Glorot/LeCun."""
+    if activation in RELU_FAMILY:
+        return "He", init_std(_with_scheme(layer, "he", activation), fan_in, fan_out)
+    return "Glorot", init_std(_with_scheme(layer, "glorot", activation), fan_in, fan_out)
+
+
+def effective_std(layer: Layer, fan_in: int, fan_out: int) -> float | None:
+    """The weight std the layer's init really gives (truncation included); None for PyTorch's default."""
+    std = init_std(layer, fan_in, fan_out)
+    if std is None:
+        return None
+    return std * TRUNC_2SIGMA if layer.init()["weight"] == "trunc_normal" else std
+
+
+def _ratio(layer: Layer, activation: str, fan_in: int, fan_out: int) -> tuple[float, str, float] | None:
+    std = effective_std(layer, fan_in, fan_out)
+    if std is None:
+        return None
+    scheme, want = recommended_std(layer, activation, fan_in, fan_out)
+    if activation not in RELU_FAMILY:  # LeCun is as good a reference as Glorot here
+        lecun = init_std(_with_scheme(layer, "lecun", activation), fan_in, fan_out)
+        if abs(std / lecun - 1) < abs(std / want - 1):
+            scheme, want = "LeCun", lecun
+    return std / want, scheme, want
+
+
+def weight_scale_rule(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
+    off, measured = [], {}
+    for i, layer in enumerate(spec.layers):
+        if not is_weight(layer) or not usable(analysis, i):
+            continue
+        act = following_activation(spec, i)
+        if act == "batchnorm":
+            continue
+        fan_in, fan_out = fans(layer, analysis.layers[i])
+        got = _ratio(layer, act, fan_in, fan_out)
+        if got is None or SCALE_BAND[0] <= got[0] <= SCALE_BAND[1]:
+            continue
+        ratio, scheme, want = got
+        off.append((layer, ratio, scheme, want, fan_in))
+        measured[layer.name] = {"std": effective_std(layer, fan_in, fan_out), "recommended": want, "ratio": ratio, "fan_in": fan_in}
+    if not off:
+        return []
+    parts = [
+        f"{layer.name}: std {effective_std(layer, fan_in, 0):.3g} on fan-in {fan_in} is {ratio:.2f}× {scheme} "
+        f"({want:.3g}): it passes on about {ratio ** 2:.2g}× the variance {scheme} would"
+        for layer, ratio, scheme, want, fan_in in off
+    ]
+    names = tuple(x[0].name for x in off)
+    small = all(x[1] < 1 for x in off)
+    return [Finding(
+        "weight-init-scale", "warning", "Weight initialisation far from He/Glorot/LeCun",
+        "; ".join(parts) + ". " + ("Stacked, these layers make the part of the output that depends on the image "
+                                   "smaller and smaller." if small else "Too large a scale saturates or explodes activations."),
+        INIT_SOURCE, names,
+        (Fix("Use the default initialisation (He for ReLU, Glorot otherwise) on " + ", ".join(names),
+             tuple(set_param(n, "init", None) for n in names)),),
+        measured,
+    )]
+
+
+def bias_init_rule(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
+    hits = [
+        layer for i, layer in enumerate(spec.layers)
+        if is_weight(layer) and following_activation(spec, i) in RELU_FAMILY and layer.get("bias")
+        and float(layer.init()["bias"]) != 0.0
+    ]
+    if len(hits) < 2:
+        return []
+    names = tuple(h.name for h in hits)
+    biases = ", ".join(f"{h.name} {float(h.init()['bias']):g}" for h in hits)
+    edits = [set_param(h.name, "init.bias", None) for h in hits]
+    return [Finding(
+        "bias-init-relu", "warning", "Non-zero bias initialisation in a ReLU stack",
+        f"Biases start at {biases}. A constant added at every layer is the same for every image; through a stack "
+        "of ReLU layers it adds up and can swamp the part of the activation that depends on the input.",
+        INIT_SOURCE, names,
+        (Fix("Start the biases of " + ", ".join(names) + " at 0", tuple(edits)),),
+        {"bias": {h.name: float(h.init()["bias"]) for h in hits}},
+    )]

@@ -1,0 +1,148 @@
+"""Per-layer statistics of a freshly initialised network on one batch: the numbers the init check reads.
+
+The *input-dependent share* of a layer's output is, for every unit (one value of the output tensor
+of one image: a channel at one position, or one feature), the variance across the images of the
+batch divided by the mean square across the images, ``Var_n(a) / E_n(a²)``, averaged over the units
+that are not always zero. It is 1 when a unit's mean over images is 0 (all of it is signal about
+the image) and 0 when the unit has the same value for every image (a constant the bias or the
+previous layers put there). A network cannot classify from a layer whose share is near 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from workbench.builder import ConvLayer, DenseLayer, build_model
+from workbench.spec.model import ModelSpec
+
+
+@dataclass
+class LayerStats:
+    """What one layer's output looks like at initialisation."""
+
+    name: str
+    type: str
+    std: float  # standard deviation over every value of the batch
+    rms: float  # root mean square over every value
+    signal_share: float  # mean over units of Var_images / E_images[a²]
+    signal_std: float  # sqrt of the mean over units of Var_images(a): the size of the image-dependent part
+    dead_fraction: float | None  # share of ReLU channels that are zero for every image (None: no ReLU)
+    grad_norm: float | None  # norm of the weight gradient (None: no weights)
+    finite: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def signal_share(values: torch.Tensor) -> float:
+    """Mean over units of Var_n(a)/E_n(a²) for a batch ``values`` of shape (N, ...)."""
+    a = values.detach().flatten(1).double()
+    power = (a * a).mean(0)
+    alive = power > 1e-30
+    if not bool(alive.any()):
+        return 0.0
+    var = a.var(0, unbiased=False)
+    return float((var[alive] / power[alive]).mean())
+
+
+def has_relu_output(module: nn.Module) -> bool:
+    """Whether the layer's output has passed through a ReLU-family nonlinearity."""
+    act = module.act if isinstance(module, (ConvLayer, DenseLayer)) else module
+    return isinstance(act, (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.GELU))
+
+
+def dead_channel_fraction(values: torch.Tensor) -> float:
+    """Share of channels that are ≤ 0 for every image and position."""
+    a = values.detach()
+    alive = (a > 0).flatten(2).any(2).any(0) if a.dim() > 2 else (a > 0).any(0)
+    return 1.0 - float(alive.double().mean())
+
+
+def _stats(name: str, kind: str, out: torch.Tensor, relu: bool) -> LayerStats:
+    v = out.detach().double()
+    finite = bool(torch.isfinite(v).all())
+    return LayerStats(
+        name=name, type=kind,
+        std=float(v.std()) if v.numel() > 1 else 0.0,
+        rms=float(v.pow(2).mean().sqrt()),
+        signal_share=signal_share(out) if finite else float("nan"),
+        signal_std=float(v.flatten(1).var(0, unbiased=False).mean().sqrt()) if finite else float("nan"),
+        dead_fraction=dead_channel_fraction(out) if relu else None,
+        grad_norm=None, finite=finite,
+    )
+
+
+@dataclass
+class Measurement:
+    """Everything measured on one batch: per-layer stats, logits and loss."""
+
+    layers: list[LayerStats]
+    input_stats: LayerStats
+    logit_spread: float  # mean over classes of the std of the class score across images
+    logit_share: float
+    loss: float
+    chance_loss: float  # ln(classes)
+    batch: int
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["layers"] = [s.to_dict() for s in self.layers]
+        out["input_stats"] = self.input_stats.to_dict()
+        return out
+
+    def layer(self, name: str) -> LayerStats:
+        for s in self.layers:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+
+def measure(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, seed: int | None = None) -> Measurement:
+    """Build ``spec`` fresh (seeded) and measure one forward and one backward pass on ``inputs``.
+
+    Dropout is switched off (it would add image-independent noise to the statistics); batch norm
+    normalises with the batch as in training.
+    """
+    model = build_model(spec, seed=seed)
+    model.train()
+    for module in model.modules():
+        if isinstance(module, nn.Dropout):
+            module.eval()
+    outputs: dict[str, torch.Tensor] = {}
+    hooks = [
+        getattr(model, name).register_forward_hook(lambda _m, _i, out, name=name: outputs.__setitem__(name, out.detach()))
+        for name in model.layer_names
+    ]
+    try:
+        logits = model(inputs)
+        loss = nn.functional.cross_entropy(logits, targets)
+        if torch.isfinite(loss):
+            loss.backward()
+    finally:
+        for h in hooks:
+            h.remove()
+    types = {layer.name: layer.type for layer in spec.layers}
+    stats = []
+    for name in model.layer_names:
+        module = getattr(model, name)
+        s = _stats(name, types[name], outputs[name], has_relu_output(module))
+        weight = getattr(module, "weight", None)
+        if isinstance(module, (ConvLayer, DenseLayer)) and weight is not None and weight.grad is not None:
+            s.grad_norm = float(weight.grad.norm())
+        stats.append(s)
+    lg = logits.detach().double()
+    return Measurement(
+        layers=stats,
+        input_stats=_stats("input", "input", inputs, False),
+        logit_spread=float(lg.std(0, unbiased=False).mean()) if lg.shape[0] > 1 else 0.0,
+        logit_share=signal_share(lg),
+        loss=float(loss.detach()),
+        chance_loss=math.log(spec.num_classes),
+        batch=int(inputs.shape[0]),
+    )
+
+

@@ -1,0 +1,5 @@
+"""The doctor panel of the main window."""
+
+from workbench.gui.doctor.panel import DoctorPanel
+
+__all__ = ["DoctorPanel"]

@@ -1,0 +1,86 @@
+"""The doctor's charts: per-layer statistics at initialisation, and the loss curves of trial runs."""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from workbench.doctor.init_check import WEAK_SHARE, InitReport
+from workbench.doctor.trial import TrialResult
+from workbench.gui.style import ACCENT, ERROR, MUTED, SURFACE, WARNING
+
+_FLOOR = 1e-5  # log axes cannot show 0; the y axis always spans 1e-5 … 3 so charts compare at a glance
+_MAX_LABELS = 14
+_LABELLED = ("conv", "dense", "gap", "gmp", "input", "logits")
+_TRIAL_COLOURS = ("#dc2626", "#2563eb", "#16a34a", "#d97706", "#7c3aed", "#0891b2")
+
+
+
+
+class InitChart(pg.PlotWidget):
+    """Input-dependent share and activation std for each layer (log scale): where the signal dies."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent, background=SURFACE)
+        self.setTitle("Per layer at initialisation (log scale)", color=MUTED, size="10pt")
+        self.showGrid(x=False, y=True, alpha=0.25)
+        self.setMinimumHeight(240)
+        self.setLogMode(y=True)
+        self.legend = self.addLegend(offset=(10, -10))
+        self.getAxis("left").setLabel("value")
+        self.getAxis("left").setStyle(maxTextLevel=0)
+        self.names: list[str] = []
+
+    def show_report(self, report: InitReport) -> None:
+        self.clear()
+        m = report.measurement
+        self.names = ["input"] + [s.name for s in m.layers] + ["logits"]
+        types = ["input"] + [s.type for s in m.layers] + ["logits"]
+        share = [m.input_stats.signal_share] + [s.signal_share for s in m.layers] + [m.logit_share]
+        std = [m.input_stats.std] + [s.std for s in m.layers] + [m.logit_spread]
+        xs = list(range(len(self.names)))
+        self.plot(xs, [max(v, _FLOOR) for v in share], pen=pg.mkPen(ERROR, width=2), symbol="o", symbolSize=7,
+                  symbolBrush=ERROR, name="input-dependent share")
+        self.plot(xs, [max(v, _FLOOR) for v in std], pen=pg.mkPen(ACCENT, width=2), symbol="s", symbolSize=6,
+                  symbolBrush=ACCENT, name="activation std (logits: spread across images)")
+        line = pg.InfiniteLine(pos=math.log10(WEAK_SHARE), angle=0, pen=pg.mkPen(WARNING, style=Qt.PenStyle.DashLine))
+        self.addItem(line)
+        crowded = len(self.names) > _MAX_LABELS
+        major = [(i, n) for i, (n, t) in enumerate(zip(self.names, types)) if not crowded or t in _LABELLED]
+        minor = [(i, "") for i, t in enumerate(types) if crowded and t not in _LABELLED]
+        self.getAxis("bottom").setTicks([major, minor])
+        self.setXRange(-0.5, len(xs) - 0.5, padding=0)
+        self.setYRange(math.log10(_FLOOR), math.log10(3), padding=0)
+
+
+class TrialChart(pg.PlotWidget):
+    """Loss curves of the trial runs on one chart, with ln(classes) marked."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent, background=SURFACE)
+        self.setTitle("Trial runs: training loss", color=MUTED, size="10pt")
+        self.showGrid(x=True, y=True, alpha=0.25)
+        self.setMinimumHeight(220)
+        self.legend = self.addLegend(offset=(-10, 10))
+        self.getAxis("bottom").setLabel("step")
+        self.getAxis("left").setLabel("loss")
+        self._count = 0
+
+    def reset(self, chance: float) -> None:
+        self.clear()
+        self._count = 0
+        self.setYRange(0, 2.5 * chance, padding=0)  # a diverging start would hide the curves that matter
+        self.addItem(pg.InfiniteLine(pos=chance, angle=0, pen=pg.mkPen(MUTED, style=Qt.PenStyle.DashLine),
+                                     label="ln C = {value:.3f}", labelOpts={"color": MUTED, "position": 0.95}))
+
+    def add_result(self, result: TrialResult) -> None:
+        if not result.losses:
+            return
+        colour = _TRIAL_COLOURS[self._count % len(_TRIAL_COLOURS)]
+        self._count += 1
+        steps, losses = zip(*result.losses)
+        finite = [v if math.isfinite(v) else float("nan") for v in losses]
+        label = result.label if len(result.label) < 60 else result.label[:57] + "…"
+        self.plot(list(steps), finite, pen=pg.mkPen(colour, width=2), name=label)

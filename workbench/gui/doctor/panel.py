@@ -1,0 +1,326 @@
+"""The doctor panel: findings for the open spec (re-checked on every edit), the check at initialisation
+with its per-layer chart, trial runs of the candidate fixes, and findings reported by a training run."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QLayout, QPushButton, QScrollArea, QSpinBox, QSplitter, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from workbench.doctor.findings import SEVERITIES, Finding, Fix, sort_findings
+from workbench.doctor.init_check import InitReport, check_init
+from workbench.doctor.report import candidate_fixes
+from workbench.doctor.static_rules import static_findings
+from workbench.doctor.trial import TRIAL_STEPS, TrialResult, try_fixes
+from workbench.gui.doctor.charts import InitChart, TrialChart
+from workbench.gui.doctor.finding_card import FindingCard
+from workbench.gui.document import SpecDocument
+from workbench.gui.style import MUTED
+from workbench.gui.training.tasks import BackgroundTask
+
+
+class _Relay(QObject):
+    """Carries trial progress from the worker thread to the panel (a queued signal)."""
+
+    trial = Signal(object, int, int)
+
+
+class _CardList(QWidget):
+    """The findings column; gives each word-wrapped card the height it needs at the current width."""
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self.fit_cards()
+
+    def fit_cards(self) -> None:
+        margins = self.layout().contentsMargins()
+        width = self.width() - margins.left() - margins.right()
+        for card in self.findChildren(FindingCard):
+            card.setMinimumHeight(card.heightForWidth(width))
+
+
+class DoctorPanel(QWidget):
+    """Why the open network does not train, and buttons that apply the fixes as undoable edits."""
+
+    findingsChanged = Signal(list)  # the findings shown now, most severe first
+
+    def __init__(self, document: SpecDocument, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.static: list[Finding] = []
+        self.training: list[Finding] = []
+        self.init_report: InitReport | None = None
+        self.trial_results: list[TrialResult] = []
+        self._init_spec = None
+        self._list_empty: bool | None = None
+        self._task: BackgroundTask | None = None
+        self._stop = threading.Event()
+        self._relay = _Relay(self)
+        self._relay.trial.connect(self._on_trial)
+        self._build()
+        document.changed.connect(self.refresh)
+        self.refresh()
+
+    # -- layout --------------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        bar = QHBoxLayout()
+        title = QLabel("DOCTOR")
+        title.setObjectName("paneTitle")
+        bar.addWidget(title)
+        bar.addStretch(1)
+        self.init_button = QPushButton("Check at initialisation")
+        self.init_button.setToolTip("Measure one batch of your data through the freshly initialised network")
+        self.init_button.clicked.connect(self.run_init_check)
+        bar.addWidget(self.init_button)
+        self.steps = QSpinBox()
+        self.steps.setRange(10, 5000)
+        self.steps.setValue(TRIAL_STEPS)
+        self.steps.setSuffix(" steps")
+        self.steps.setToolTip("Length of each trial run")
+        bar.addWidget(self.steps)
+        self.trial_button = QPushButton("Try fixes")
+        self.trial_button.setToolTip("Train the network as it is and with each candidate fix briefly, and rank them")
+        self.trial_button.clicked.connect(self.run_trials)
+        bar.addWidget(self.trial_button)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self._stop.set)
+        bar.addWidget(self.stop_button)
+        layout.addLayout(bar)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet(f"color: {MUTED}; padding: 2px 4px;")
+        layout.addWidget(self.status)
+
+        splitter = self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.list_widget = _CardList()
+        self.list_layout = QVBoxLayout(self.list_widget)
+        self.list_layout.setContentsMargins(0, 0, 4, 0)
+        self.list_layout.setSpacing(6)
+        self.list_layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.list_widget)
+        splitter.addWidget(scroll)
+
+        self.tabs = QTabWidget()
+        init_page = QWidget()
+        init_layout = QVBoxLayout(init_page)
+        self.init_chart = InitChart()
+        init_layout.addWidget(self.init_chart, 1)
+        self.checks_label = QLabel("Run “Check at initialisation” to see, layer by layer, how much of each activation "
+                                   "depends on the image.")
+        self.checks_label.setWordWrap(True)
+        init_layout.addWidget(self.checks_label)
+        self.tabs.addTab(init_page, "Signal per layer")
+        trial_page = QWidget()
+        trial_layout = QVBoxLayout(trial_page)
+        self.trial_chart = TrialChart()
+        trial_layout.addWidget(self.trial_chart, 1)
+        self.ranking_label = QLabel("“Try fixes” trains the network as it is and with each candidate fix for a few "
+                                    "steps and ranks them by how far the loss gets from chance.")
+        self.ranking_label.setWordWrap(True)
+        trial_layout.addWidget(self.ranking_label)
+        self.tabs.addTab(trial_page, "Trial runs")
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout.addWidget(splitter, 1)
+
+    # -- findings ------------------------------------------------------------------------------
+    def findings(self) -> list[Finding]:
+        """Everything shown now: static, init (while it matches the spec) and training findings."""
+        init = self.init_report.findings if self.init_report and self._init_spec == self.document.spec else []
+        return sort_findings(self.static + init + self.training)
+
+    def refresh(self) -> None:
+        """Re-run the static rules on the current spec and redraw the list and the layer markers."""
+        self.static = static_findings(self.document.spec, self.document.analysis)
+        if self._stale_note():
+            self.status.setText(self._stale_note())
+        self._redraw()
+
+    def _stale_note(self) -> str:
+        if self.init_report is None or self._init_spec == self.document.spec:
+            return ""
+        return "The spec changed since the check at initialisation: run it again for current numbers."
+
+    def add_training_finding(self, finding: Finding) -> None:
+        """A finding from a training run (a DiagnosisEvent's finding)."""
+        if any(f.rule == finding.rule and f.layers == finding.layers for f in self.training):
+            return
+        self.training.append(finding)
+        self._redraw()
+
+    def clear_training_findings(self) -> None:
+        """Forget the findings of an earlier run (a new run starts)."""
+        if self.training:
+            self.training = []
+            self._redraw()
+
+    def _redraw(self) -> None:
+        while self.list_layout.count():
+            item = self.list_layout.takeAt(0)
+            widget = item.widget()
+            if widget is not None:
+                widget.hide()
+                widget.setParent(None)
+                widget.deleteLater()
+        findings = self.findings()
+        for finding in findings:
+            self.list_layout.addWidget(FindingCard(finding, self.apply_fix))
+        if not findings:
+            checked = self.init_report is not None and self._init_spec == self.document.spec
+            empty = QLabel("No problems found: the spec rules and the check at initialisation pass." if checked else
+                           "No problems found in the spec. Run “Check at initialisation” to measure the network on "
+                           "your data.")
+            empty.setWordWrap(True)
+            empty.setStyleSheet(f"color: {MUTED}; padding: 8px;")
+            self.list_layout.addWidget(empty)
+        self.list_layout.addStretch(1)
+        self.list_widget.fit_cards()
+        if self._list_empty is not (not findings):  # give the chart the room an empty list leaves, once
+            self._list_empty = not findings
+            total = max(sum(self.splitter.sizes()), 400)
+            list_height = 70 if not findings else max(total * 55 // 100, total - 420)
+            self.splitter.setSizes([list_height, total - list_height])
+        self.document.set_markers("doctor", _markers(findings))
+        self.findingsChanged.emit(findings)
+
+    def apply_fix(self, fix: Fix) -> None:
+        """Apply ``fix`` to the current spec as one undoable edit."""
+        try:
+            new_spec = fix(self.document.spec)
+        except (KeyError, ValueError):
+            self.status.setText(f"“{fix.label}” no longer fits the spec (a layer it edits is gone). Re-run the checks.")
+            return
+        self.document.apply(new_spec, f"Apply fix: {fix.label}")
+        self.status.setText(f"Applied: {fix.label} (Undo reverts it). {self._stale_note()}".strip())
+
+    # -- background work -----------------------------------------------------------------------
+    def _busy(self) -> bool:
+        return self._task is not None and self._task.isRunning()
+
+    def _start(self, fn, on_done, message: str) -> None:
+        if self._busy():
+            return
+        self._stop.clear()
+        self.init_button.setEnabled(False)
+        self.trial_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.status.setText(message)
+        self._task = BackgroundTask(fn, self)
+        self._task.done.connect(on_done)
+        self._task.error.connect(self._on_error)
+        self._task.finished.connect(self._idle)
+        self._task.start()
+
+    def _idle(self) -> None:
+        self.init_button.setEnabled(True)
+        self.trial_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+
+    def _on_error(self, message: str) -> None:
+        self.status.setText(message)
+
+    def run_init_check(self) -> None:
+        """Measure the current spec at initialisation on one batch of its data, off the GUI thread."""
+        if not self.document.analysis.ok:
+            self.status.setText("Fix the errors in the spec first: the network cannot be built yet.")
+            return
+        spec = self.document.snapshot()
+        self._start(lambda: (spec, check_init(spec)), self._on_init_done, "Measuring one batch at initialisation…")
+
+    def _on_init_done(self, result) -> None:
+        spec, report = result
+        self.show_init_report(report, spec)
+
+    def show_init_report(self, report: InitReport, spec=None) -> None:
+        """Show an init report (made for ``spec``, default the current spec): chart, checks and findings."""
+        self.init_report, self._init_spec = report, (spec or self.document.spec).copy()
+        self.init_chart.show_report(report)
+        m = report.measurement
+        checks = "; ".join(f"{'✓' if c.passed else '✗'} {c.name}: {c.value}" for c in report.checks)
+        self.checks_label.setText(
+            f"Loss {m.loss:.3f} vs ln {self.document.spec.num_classes} = {m.chance_loss:.3f}; input-dependent share "
+            f"of the logits {m.logit_share:.3%}. Usual checks: {checks}.")
+        errors = sum(f.severity == "error" for f in report.findings)
+        self.status.setText(f"Checked at initialisation on {m.batch} images: {errors} error(s).")
+        self.tabs.setCurrentIndex(0)
+        self._redraw()
+
+    def run_trials(self) -> None:
+        """Train the spec as it is and with the candidate fixes for a few steps each, off the GUI thread."""
+        if not self.document.analysis.ok:
+            self.status.setText("Fix the errors in the spec first: the network cannot be built yet.")
+            return
+        spec, steps = self.document.snapshot(), self.steps.value()
+        fresh = self.init_report if self._init_spec == spec else None
+        static = list(self.static)
+
+        def work():
+            report = fresh or check_init(spec)
+            fixes = candidate_fixes(spec, static + report.findings)
+            results = try_fixes(spec, fixes, steps=steps, should_stop=self._stop.is_set,
+                                progress=lambda r, done, total: self._relay.trial.emit(r, done, total))
+            return spec, results
+
+        self.trial_results = []
+        self.trial_chart.reset(math.log(spec.num_classes))
+        self.tabs.setCurrentIndex(1)
+        self._start(work, self._on_trials_done, f"Trial runs of {steps} steps each…")
+
+    def _on_trial(self, result: TrialResult, done: int, total: int) -> None:
+        self.trial_results.append(result)
+        self.trial_chart.add_result(result)
+        self.status.setText(f"Trial {done} of {total} done: {result.label}")
+
+    def _on_trials_done(self, result) -> None:
+        spec, ranked = result
+        self.show_trials(spec, ranked)
+
+    def show_trials(self, spec, ranked: list[TrialResult]) -> None:
+        """Show ranked trial results (best first) with an apply button for the best fix."""
+        chance = math.log(spec.num_classes)
+        if not self.trial_results:
+            self.trial_chart.reset(chance)
+            for r in ranked:
+                self.trial_chart.add_result(r)
+        self.trial_results = list(ranked)
+        lines = []
+        for i, r in enumerate(ranked, start=1):
+            outcome = f"failed: {r.error}" if r.error else f"final loss {r.final_loss:.3f} ({r.score(chance):+.0%} from chance)"
+            lines.append(f"{i}. {r.label} — {outcome}")
+        self.ranking_label.setText("Ranked by distance from chance:<br>" + "<br>".join(lines))
+        self.status.setText("Trial runs done." if ranked else "Trial runs stopped.")
+
+    def shutdown(self) -> None:
+        """Stop background work and wait for it (call before the panel goes away)."""
+        self._stop.set()
+        if self._task is not None:
+            self._task.wait()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def _markers(findings: list[Finding]) -> dict[str, tuple[str, str]]:
+    """Layer name -> (worst severity, titles) for the layer cards."""
+    out: dict[str, tuple[str, str]] = {}
+    for f in findings:
+        for layer in f.layers:
+            if layer in out:
+                sev, text = out[layer]
+                worst = min(sev, f.severity, key=SEVERITIES.index)
+                out[layer] = (worst, f"{text}\n{f.title}")
+            else:
+                out[layer] = (f.severity, f.title)
+    return out

@@ -1,0 +1,1 @@
+"""The layer-stack editor: palette, stack of layer cards, inspector and the edit actions."""

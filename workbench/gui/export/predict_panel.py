@@ -1,0 +1,239 @@
+"""The Predict panel: open a model (run folder, bundle or ONNX) and images (or drop them) to see each image
+as the model sees it and its top classes as a bar chart."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.data.folder import IMAGE_EXTENSIONS
+from workbench.export import ModelFileError
+from workbench.gui.export.prob_chart import ProbabilityChart
+from workbench.gui.style import BORDER, ERROR, MUTED
+from workbench.gui.training.images import to_pixmap
+from workbench.predict import Prediction, Predictor, load_predictor, predict
+
+MODEL_SUFFIXES = (".wbm", ".onnx")
+INPUT_VIEW_SIZE = 192
+EMPTY_HINT = "Open a model (a run folder, a .wbm bundle or an .onnx file), then open or drop images here."
+
+
+def _name_list(names: list[str], shown: int = 8) -> str:
+    """The first ``shown`` class names, then how many more."""
+    text = ", ".join(names[:shown])
+    return text + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
+def _blank_icon() -> QIcon:
+    """A transparent 40×40 icon that keeps list rows without a thumbnail aligned."""
+    pixmap = QPixmap(40, 40)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    return QIcon(pixmap)
+
+
+class PredictPanel(QWidget):
+    """Try a trained model on image files; ``results`` holds the predictions shown in the list."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.predictor: Predictor | None = None
+        self.image_paths: list[Path] = []
+        self.results: list[Prediction] = []
+
+        open_model = QPushButton("Open model…")
+        menu = QMenu(open_model)
+        menu.addAction("Bundle or ONNX file…", self._choose_model_file)
+        menu.addAction("Run folder…", self._choose_run_folder)
+        open_model.setMenu(menu)
+        self.model_label = QLabel("No model")
+        self.model_label.setWordWrap(True)
+        open_images = QPushButton("Open images…")
+        open_images.clicked.connect(self._choose_images)
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setToolTip("Remove all images from the list")
+        self.clear_button.clicked.connect(self.clear_images)
+        self.top_spin = QSpinBox()
+        self.top_spin.setRange(1, 20)
+        self.top_spin.setValue(5)
+        self.top_spin.setPrefix("Top ")
+        self.top_spin.valueChanged.connect(lambda _: self.show_result(self.image_list.currentRow()))
+        bar = QHBoxLayout()
+        bar.addWidget(open_model)
+        bar.addWidget(self.model_label, 1)
+        bar.addWidget(open_images)
+        bar.addWidget(self.clear_button)
+        bar.addWidget(self.top_spin)
+
+        self.image_list = QListWidget()
+        self.image_list.setIconSize(QSize(40, 40))
+        self.image_list.setMinimumWidth(180)
+        self.image_list.currentRowChanged.connect(self.show_result)
+        self.input_view = QLabel()
+        self.input_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.input_view.setMinimumSize(INPUT_VIEW_SIZE + 16, INPUT_VIEW_SIZE + 16)
+        self.input_view.setStyleSheet(f"QLabel {{ border: 1px dashed {BORDER}; border-radius: 6px; color: {MUTED}; }}")
+        self.input_caption = QLabel()
+        self.input_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.input_caption.setWordWrap(True)
+        self.input_caption.setStyleSheet(f"color: {MUTED};")
+        view_box = QWidget()
+        view_layout = QVBoxLayout(view_box)
+        view_layout.addWidget(QLabel("<b>Input as the model sees it</b>"), 0, Qt.AlignmentFlag.AlignHCenter)
+        view_layout.addWidget(self.input_view, 1)
+        view_layout.addWidget(self.input_caption)
+        self.chart = ProbabilityChart()
+        splitter = QSplitter()
+        splitter.addWidget(self.image_list)
+        splitter.addWidget(view_box)
+        splitter.addWidget(self.chart)
+        splitter.setStretchFactor(2, 1)
+
+        self.message = QLabel(EMPTY_HINT)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(f"color: {MUTED};")
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.message)
+        self.show_result(-1)
+
+    # --- model ------------------------------------------------------------------------------------
+    def set_model_source(self, path) -> bool:
+        """Load the model at ``path`` (run folder, bundle or ONNX); on failure say why and keep the old one."""
+        try:
+            predictor = load_predictor(path)
+        except ModelFileError as exc:
+            self._say(f"Cannot open model: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""), ERROR)
+            return False
+        self.predictor = predictor
+        c, h, w = predictor.input_shape
+        self.model_label.setText(
+            f"<b>{html.escape(predictor.name, quote=False)}</b> ({predictor.kind}) — input {c}×{h}×{w}, "
+            f"{len(predictor.class_names)} classes: {html.escape(_name_list(predictor.class_names), quote=False)}"
+        )
+        self.model_label.setToolTip(str(predictor.path))
+        self._say("Model loaded. " + ("" if self.image_paths else "Open or drop images to classify them."), MUTED)
+        self._predict_all()
+        return True
+
+    # --- images -----------------------------------------------------------------------------------
+    def add_images(self, paths) -> None:
+        """Add image files to the list, classify them and show the last one added."""
+        new = [Path(p) for p in dict.fromkeys(paths) if Path(p) not in self.image_paths]
+        if not new:
+            return
+        self.image_paths.extend(new)
+        if self.predictor is None:
+            self._say(f"{len(self.image_paths)} image(s) waiting: open a model to classify them.", MUTED)
+            self._fill_list([Prediction(p, None) for p in self.image_paths])
+            return
+        self.results.extend(self._classify(new))
+        self._show_results(len(self.results) - 1)
+
+    def clear_images(self) -> None:
+        """Remove every image; the model stays loaded."""
+        self.image_paths, self.results = [], []
+        self.image_list.clear()
+        self.show_result(-1)
+        self._say(EMPTY_HINT if self.predictor is None else "Open or drop images to classify them.", MUTED)
+
+    def _classify(self, paths: list[Path]) -> list[Prediction]:
+        """Every class's probability for ``paths``; the chart shows the top ones."""
+        return predict(self.predictor, paths, top_k=len(self.predictor.class_names))
+
+    def _predict_all(self) -> None:
+        if self.predictor is not None and self.image_paths:
+            self.results = self._classify(self.image_paths)
+            self._show_results(max(0, self.image_list.currentRow()))
+
+    def _show_results(self, row: int) -> None:
+        self._fill_list(self.results)
+        failed = [r for r in self.results if not r.ok]
+        if failed:
+            self._say(f"{len(failed)} image(s) could not be read: {failed[0].error}", ERROR)
+        else:
+            self._say(f"{len(self.results)} image(s) classified by {self.predictor.name}.", MUTED)
+        self.image_list.setCurrentRow(min(row, len(self.results) - 1))
+        self.show_result(self.image_list.currentRow())
+
+    def _fill_list(self, results: list[Prediction]) -> None:
+        self.image_list.blockSignals(True)
+        self.image_list.clear()
+        for r in results:
+            if r.image is not None and r.top:
+                text = f"{r.path.name}\n{r.top[0].name} {r.top[0].probability:.0%}"
+                item = QListWidgetItem(QIcon(to_pixmap(r.image.numpy(), 40)), text)
+            else:
+                item = QListWidgetItem(_blank_icon(), f"{r.path.name}\n{'cannot read' if r.error else 'no model yet'}")
+            item.setToolTip(r.error or str(r.path))
+            self.image_list.addItem(item)
+        self.image_list.blockSignals(False)
+
+    def show_result(self, row: int) -> None:
+        """Show image ``row``: its network-sized input and the probability bars."""
+        if not (0 <= row < len(self.results)) or not self.results[row].ok:
+            self.input_view.setText("Drop images here")
+            self.input_caption.setText(self.results[row].error if 0 <= row < len(self.results) else "")
+            self.chart.show_scores([])
+            return
+        result = self.results[row]
+        c, h, w = result.image.shape
+        self.input_view.setPixmap(to_pixmap(result.image.numpy(), INPUT_VIEW_SIZE))
+        self.input_caption.setText(f"{result.path.name}\n{w}×{h}, {c} channel(s), resize: {self.predictor.resize}")
+        self.chart.show_scores(result.top[: self.top_spin.value()])
+
+    # --- choosers and drops -----------------------------------------------------------------------
+    def _choose_model_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", "", "Models (*.wbm *.onnx)")
+        if path:
+            self.set_model_source(path)
+
+    def _choose_run_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open run folder")
+        if path:
+            self.set_model_source(path)
+
+    def _choose_images(self) -> None:
+        patterns = " ".join(f"*{e}" for e in IMAGE_EXTENSIONS)
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open images", "", f"Images ({patterns})")
+        if paths:
+            self.add_images(paths)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        self.open_paths([Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()])
+        event.acceptProposedAction()
+
+    def open_paths(self, paths: list[Path]) -> None:
+        """Dropped paths: a model (folder, .wbm, .onnx) becomes the model source, the rest are images."""
+        models = [p for p in paths if p.is_dir() or p.suffix.lower() in MODEL_SUFFIXES]
+        if models:
+            self.set_model_source(models[-1])
+        images = [p for p in paths if p not in models]
+        if images:
+            self.add_images(images)
+
+    def _say(self, text: str, colour: str) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(f"color: {colour};")
+

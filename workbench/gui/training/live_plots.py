@@ -1,0 +1,157 @@
+"""Loss, accuracy and learning-rate plots, redrawn at a bounded rate from a run's numpy buffers."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from workbench.gui.training.curves import RunCurves
+
+REDRAW_HZ = 12
+MAX_DRAW_SHARE = 0.25  # at most this share of the GUI thread's time goes to redrawing the plots
+OVERLAY_COLOURS = ("#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
+
+# live curve name -> (plot, legend text, series, pen, symbol)
+LIVE_CURVES = {
+    "loss": ("loss", "train loss (step)", "loss", pg.mkPen("#9ecae1", width=1), None),
+    "loss_ema": ("loss", "train loss (EMA)", "loss_ema", pg.mkPen("#1f77b4", width=2), None),
+    "val_loss": ("loss", "val loss", "val_loss", pg.mkPen("#ff7f0e", width=2), "o"),
+    "acc": ("acc", "train acc (step)", "acc", pg.mkPen("#9ecae1", width=1), None),
+    "train_acc_epoch": ("acc", "train acc (epoch)", "train_acc_epoch", pg.mkPen("#1f77b4", width=2), "s"),
+    "val_acc": ("acc", "val acc", "val_acc", pg.mkPen("#ff7f0e", width=2), "o"),
+    "lr": ("lr", "learning rate", "lr", pg.mkPen("#6a3d9a", width=2), None),
+}
+
+
+class LivePlots(QWidget):
+    """Three stacked plots sharing the step axis; the live run plus any overlaid finished runs."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=False)
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground("w")
+        self.plots: dict[str, pg.PlotItem] = {}
+        for row, (key, label) in enumerate((("loss", "loss"), ("acc", "accuracy"), ("lr", "learning rate"))):
+            plot = self.view.addPlot(row=row, col=0)
+            plot.setLabel("left", label)
+            if key == "lr":
+                plot.setLabel("bottom", "step")
+            else:
+                plot.hideAxis("bottom")  # the x axes are linked: one step axis, at the bottom
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.setClipToView(True)
+            plot.addLegend(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6, brush=(255, 255, 255, 210))
+            if key != "loss":
+                plot.setXLink(self.plots["loss"])
+            self.plots[key] = plot
+        self.plots["acc"].setYRange(0.0, 1.0, padding=0.03)
+        self.plots["acc"].enableAutoRange(axis="y", enable=False)
+        self.view.ci.layout.setRowStretchFactor(0, 3)
+        self.view.ci.layout.setRowStretchFactor(1, 2)
+        self.view.ci.layout.setRowStretchFactor(2, 1)
+
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for name, (plot, legend, _, pen, symbol) in LIVE_CURVES.items():
+            extra = {"symbol": symbol, "symbolSize": 5, "symbolBrush": pen.color(), "symbolPen": None} if symbol else {}
+            self.curves[name] = self.plots[plot].plot([], [], pen=pen, name=legend, **extra)
+        self.chance = pg.InfiniteLine(
+            angle=0,
+            movable=False,
+            pen=pg.mkPen("#555555", width=1, style=Qt.PenStyle.DashLine),
+            label="chance",
+            labelOpts={"position": 0.08, "color": "#444444", "fill": (255, 255, 255, 200), "anchors": [(0, 1), (0, 1)]},
+        )
+        self.chance.setVisible(False)
+        self.plots["loss"].addItem(self.chance)
+        self._overlay_items: list[tuple[pg.PlotItem, pg.PlotDataItem]] = []
+        self._run: RunCurves | None = None
+        self._drawn_version = -1
+
+        self.timer = QTimer(self, interval=int(1000 / REDRAW_HZ))
+        self.timer.timeout.connect(self.redraw)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+
+    def set_run(self, curves: RunCurves | None, num_classes: int) -> None:
+        """Follow ``curves`` (the live run) and draw ln(classes) as the chance level of the loss."""
+        self._run = curves
+        self._drawn_version = -1
+        if num_classes > 1:
+            self.chance.setValue(math.log(num_classes))
+            self.chance.label.setFormat(f"chance: ln({num_classes}) = {math.log(num_classes):.2f}")
+            self.chance.setVisible(True)
+        self.redraw()
+
+    def start(self) -> None:
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Push the buffers' new points to the curves; cheap when nothing changed."""
+        run = self._run
+        if run is None:
+            for curve in self.curves.values():
+                curve.setData([], [])
+            return
+        if run.version == self._drawn_version:
+            return
+        self._drawn_version = run.version
+        start = time.perf_counter()
+        for name, (_, _, series, _, _) in LIVE_CURVES.items():
+            with run.lock:
+                x, y = run.series[series].data()
+            self.curves[name].setData(x, y, skipFiniteCheck=True)
+        self._fit_lr_axis()
+        self.view.viewport().repaint()  # paint now, so the cost of a whole frame is measured
+        frame_ms = (time.perf_counter() - start) * 1000
+        # long runs (e.g. 100 000 points) cost more per frame: redraw less often, never more than 12 Hz
+        self.timer.setInterval(int(min(1000, max(1000 / REDRAW_HZ, frame_ms / MAX_DRAW_SHARE))))
+
+    def _fit_lr_axis(self) -> None:
+        """Learning rates start at zero on the axis: a constant rate is a flat line, not a zoom on noise."""
+        top = 0.0
+        for item in self._lr_items():
+            y = item.getData()[1]
+            if y is not None and len(y):
+                top = max(top, float(np.nanmax(y)))
+        if top > 0:
+            self.plots["lr"].setYRange(0.0, top * 1.1, padding=0)
+
+    def _lr_items(self) -> list[pg.PlotDataItem]:
+        return [self.curves["lr"]] + [item for plot, item in self._overlay_items if plot is self.plots["lr"]]
+
+    def set_overlays(self, runs: list[tuple[str, RunCurves]]) -> None:
+        """Draw finished runs over the live curves, one colour per run, named in the legends."""
+        for plot, item in self._overlay_items:
+            plot.removeItem(item)
+        self._overlay_items = []
+        for i, (name, curves) in enumerate(runs):
+            colour = OVERLAY_COLOURS[i % len(OVERLAY_COLOURS)]
+            for plot, series, dashed, symbol, legend in (
+                ("loss", "loss_ema", False, None, f"{name}"),
+                ("loss", "val_loss", True, "t", None),
+                ("acc", "val_acc", False, "t", f"{name} (val)"),
+                ("lr", "lr", False, None, None),
+            ):
+                x, y = curves.series[series].data()
+                if not len(x):
+                    continue
+                pen = pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+                extra = {"symbol": symbol, "symbolSize": 6, "symbolBrush": colour, "symbolPen": None} if symbol else {}
+                item = self.plots[plot].plot(x, y, pen=pen, name=legend, **extra)
+                self._overlay_items.append((self.plots[plot], item))
+        self._fit_lr_axis()
+
+    def overlay_count(self) -> int:
+        return len(self._overlay_items)

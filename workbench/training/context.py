@@ -1,0 +1,31 @@
+"""The view of a running training that callbacks receive."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from workbench.spec.model import ModelSpec
+from workbench.training.events import EpochEvent
+
+
+@dataclass
+class TrainContext:
+    """State handed to callbacks. ``loss``, ``inputs`` and ``targets`` stay on the device: a callback
+    reads them (and pays for the device sync) only when it needs to."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    spec: ModelSpec
+    emit: Callable[[Any], None]
+    request_stop: Callable[[str], None]
+    step: int = 0
+    epoch: int = 0
+    loss: torch.Tensor | None = None
+    inputs: torch.Tensor | None = None
+    targets: torch.Tensor | None = None
+    last_epoch: EpochEvent | None = None  # the latest finished epoch, with its validation metrics
