@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from tests.engine.conftest import make_spec
+from tests.engine.conftest import BROKEN_LAYERS, make_spec
 from workbench.cli import main
 from workbench.cli import train_cmd
 from workbench.spec import save_spec
@@ -112,3 +112,40 @@ def test_documented_example_trains_as_is(capsys):
     assert run.meta["train_images"] == 480 and run.meta["val_images"] == 120
     assert [e["epoch"] for e in run.epochs] == [1, 2, 3]
     assert "completed: trained for 3 epochs" in capsys.readouterr().err
+
+
+def test_show_and_compare_runs(tmp_path, spec_file, capsys):
+    out = tmp_path / "out"
+    for batch in ("8", "16"):
+        assert main(["train", str(spec_file), "--out", str(out), "--batch-size", batch, "--device", "cpu"]) == 0
+    first, second = list_runs(out)
+    capsys.readouterr()
+    assert main(["runs", "--show", str(first.path)]) == 0
+    text = capsys.readouterr().out
+    assert "train loss" in text and "confusion matrix at epoch 2" in text
+    lines = text.splitlines()
+    header = lines.index(next(line for line in lines if line.startswith("confusion matrix"))) + 1
+    assert lines[header].split() == ["circle", "square", "triangle", "accuracy"]
+    matrix = [line.split() for line in lines[header + 1:header + 4]]
+    assert [row[0] for row in matrix] == ["circle", "square", "triangle"]
+    assert sum(int(v) for row in matrix for v in row[1:4]) == 15  # 25 % of 60 images
+    assert all(row[4].endswith("%") for row in matrix)
+    assert main(["runs", "--compare", str(first.path), str(second.path)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert "[1] val loss / acc" in table[2] and "[2] val loss / acc" in table[2]
+    epoch_rows = [line for line in table if line.split()[:1] in (["1"], ["2"])]
+    assert len(epoch_rows) == 2 and all(line.count("/") == 2 for line in epoch_rows)
+    assert table[-1].startswith("best acc")
+    assert main(["runs", "--compare", str(first.path)]) == 2
+    assert main(["runs", "--show", str(tmp_path)]) == 1
+    assert "not a run folder" in capsys.readouterr().err
+
+
+def test_train_reports_the_doctors_findings_before_and_during_the_run(tmp_path, capsys):
+    broken = tmp_path / "broken.yaml"
+    save_spec(make_spec(images=60, epochs=1, layers=BROKEN_LAYERS), broken)
+    assert main(["train", str(broken), "--out", str(tmp_path / "out"), "--device", "cpu"]) == 0
+    err = capsys.readouterr().err
+    assert "doctor: error: Dropout is applied to the logits (drop)" in err
+    assert main(["train", str(broken), "--out", str(tmp_path / "out"), "--device", "cpu", "--no-doctor"]) == 0
+    assert "doctor:" not in capsys.readouterr().err

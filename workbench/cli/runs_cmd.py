@@ -1,14 +1,23 @@
-"""``runs [DIR]``: the recorded training runs, newest first, with status and final/best metrics."""
+"""``runs [DIR]``: the recorded training runs, newest first, with status and final/best metrics.
+
+``runs --show RUN`` prints one run's epochs, confusion matrix and per-class accuracy; ``runs --compare RUN RUN…``
+puts runs side by side, epoch by epoch (what the app's overlaid curves show).
+"""
 
 from __future__ import annotations
 
+import sys
+
 from workbench.paths import runs_dir
-from workbench.training import list_runs
+from workbench.training import RunRecord, TrainingError, list_runs, open_run
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("runs", help="list recorded training runs", description=__doc__)
+    p = sub.add_parser("runs", help="list, show and compare recorded training runs", description=__doc__)
     p.add_argument("dir", nargs="?", help="runs folder (default: ./runs or $WORKBENCH_RUNS)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--show", metavar="RUN", help="one run folder: epochs, confusion matrix, per-class accuracy")
+    group.add_argument("--compare", nargs="+", metavar="RUN", help="two or more run folders side by side")
     p.set_defaults(run=run)
 
 
@@ -20,8 +29,17 @@ def _num(value) -> str:
     return "—" if value is None else f"{value:.4f}"
 
 
-def run(args) -> int:
-    folder = args.dir or runs_dir()
+def _table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+
+
+def _label(record: RunRecord) -> str:
+    return str(record.meta.get("spec_name") or record.name)
+
+
+def _list(folder) -> int:
     runs = list_runs(folder)
     if not runs:
         print(f"no runs in {folder}")
@@ -36,7 +54,64 @@ def run(args) -> int:
         acc = final.get("val_acc", final.get("train_acc"))
         rows.append((record.name, record.status, epochs, _num(loss), _pct(acc), _pct(best.get("val_acc")),
                      record.meta.get("device", "?")))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    _table(rows)
     return 0
+
+
+def _show(record: RunRecord) -> int:
+    print(f"{record.name}: {_label(record)}, {record.status}, on {record.meta.get('device', '?')}")
+    epochs = record.epochs
+    if not epochs:
+        print("no epoch has ended yet")
+        return 0
+    rows = [("epoch", "step", "train loss", "train acc", "val loss", "val acc", "lr")]
+    rows += [(str(e["epoch"]), str(e.get("step", "")), _num(e.get("train_loss")), _pct(e.get("train_acc")),
+              _num(e.get("val_loss")), _pct(e.get("val_acc")), f"{e.get('lr', 0):.3g}") for e in epochs]
+    _table(rows)
+    confusion = record.confusion
+    if confusion and confusion.get("matrix"):
+        names, matrix = confusion["classes"], confusion["matrix"]
+        print(f"\nconfusion matrix at epoch {confusion.get('epoch')} (rows: true, columns: predicted)")
+        rows = [("",) + tuple(names) + ("accuracy",)]
+        for name, row in zip(names, matrix):
+            total = sum(row)
+            right = row[names.index(name)]
+            rows.append((name,) + tuple(str(v) for v in row) + (_pct(right / total if total else None),))
+        _table(rows)
+    return 0
+
+
+def _compare(records: list[RunRecord]) -> int:
+    labels = [f"{_label(r)} ({r.name[:15]})" for r in records]
+    print("\n".join(f"[{i + 1}] {label}: {r.status}" for i, (label, r) in enumerate(zip(labels, records))))
+    per_run = [{e["epoch"]: e for e in r.epochs} for r in records]
+    last = max((max(p) for p in per_run if p), default=0)
+    header = ("epoch",) + tuple(f"[{i + 1}] val loss / acc" for i in range(len(records)))
+    rows = [header]
+    for epoch in range(1, last + 1):
+        cells = []
+        for epochs in per_run:
+            e = epochs.get(epoch)
+            loss = e.get("val_loss", e.get("train_loss")) if e else None
+            acc = e.get("val_acc", e.get("train_acc")) if e else None
+            cells.append("" if e is None else f"{_num(loss)} / {_pct(acc)}")
+        rows.append((str(epoch),) + tuple(cells))
+    best = [max((e.get("val_acc") or 0.0 for e in p.values()), default=None) if p else None for p in per_run]
+    rows.append(("best acc",) + tuple(_pct(b) for b in best))
+    _table(rows)
+    return 0
+
+
+def run(args) -> int:
+    try:
+        if args.show:
+            return _show(open_run(args.show))
+        if args.compare:
+            if len(args.compare) < 2:
+                print("error: --compare needs two or more run folders", file=sys.stderr)
+                return 2
+            return _compare([open_run(path) for path in args.compare])
+    except TrainingError as exc:
+        print(f"error: {exc.message}" + (f" (hint: {exc.hint})" if exc.hint else ""), file=sys.stderr)
+        return 1
+    return _list(args.dir or runs_dir())

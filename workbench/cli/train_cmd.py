@@ -1,5 +1,7 @@
 """``train SPEC``: train a spec on the shapes or an image folder, with a progress line on stderr.
 
+The doctor checks the spec first and watches the run, printing what it finds (``--no-doctor`` turns it off).
+
 Ctrl-C stops after the current batch and keeps the last checkpoint; ``--resume RUN_DIR`` continues it.
 """
 
@@ -13,8 +15,10 @@ import time
 
 from workbench.cli.common import SPEC_HELP, read_spec_or_report
 from workbench.data import DataError, load_data
+from workbench.doctor import Finding, sort_findings, static_findings
+from workbench.doctor.monitor import TrainingMonitor
 from workbench.spec import SpecError
-from workbench.training import EpochEvent, RunEnded, RunStarted, StepEvent, Trainer, TrainingError, open_run
+from workbench.training import DiagnosisEvent, EpochEvent, RunEnded, RunStarted, StepEvent, Trainer, TrainingError, open_run
 from workbench.training.devices import resolve_device
 
 BAR_WIDTH = 20
@@ -40,6 +44,8 @@ def add_parser(sub) -> None:
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped run from its last checkpoint, in its folder")
     p.add_argument("--out", metavar="DIR", help="folder for the new run folder (default: ./runs or $WORKBENCH_RUNS)")
     p.add_argument("--log-every", type=_positive, default=10, metavar="N", help="steps between progress updates (default 10)")
+    p.add_argument("--no-doctor", action="store_true",
+                   help="do not check the spec before training nor watch the run (the doctor is on by default)")
     p.set_defaults(run=run)
 
 
@@ -93,8 +99,28 @@ class ProgressBar:
             val = "" if event.val_loss is None else f", val loss {event.val_loss:.4f} acc {event.val_acc:.1%}"
             self._line(f"epoch {event.epoch}/{self.epochs}: train loss {event.train_loss:.4f} acc {event.train_acc:.1%}"
                        f"{val} ({event.seconds:.1f} s, {event.images_per_s:,.0f} img/s)", True)
+        elif isinstance(event, DiagnosisEvent):
+            self._line(f"doctor at step {event.step}: {event.finding}", True)
+            for line in _finding_details(event.finding):
+                self._line(line, True)
         elif isinstance(event, RunEnded) and self._open_line:
             self._line("", True)
+
+
+def _finding_details(finding) -> list[str]:
+    """The explanation and the fixes of a doctor finding, indented, for the terminal."""
+    if not isinstance(finding, Finding):
+        return []
+    return [f"  {finding.explanation}"] + [f"  fix: {fix.label}" for fix in finding.fixes]
+
+
+def _report_static_findings(spec) -> None:
+    """Before training: the doctor's errors and warnings on the spec alone (training goes ahead)."""
+    serious = [f for f in sort_findings(static_findings(spec)) if f.severity in ("error", "warning")]
+    for finding in serious:
+        print(f"doctor: {finding}", file=sys.stderr)
+    if serious:
+        print(f"  (python -m workbench doctor {spec.name} explains each and applies the fixes)", file=sys.stderr)
 
 
 def _report_data(data) -> None:
@@ -144,8 +170,11 @@ def run(args) -> int:
         device = resolve_device(args.device or spec.training_value("device"))
         data = load_data(spec, data_path=args.data, device=device)
         _report_data(data)
+        if not args.no_doctor:
+            _report_static_findings(spec)
+        callbacks = () if args.no_doctor else (TrainingMonitor(),)
         trainer = Trainer(spec, data, device=device, log_every=args.log_every, resume_from=args.resume,
-                          runs_root=args.out)
+                          runs_root=args.out, callbacks=callbacks)
     except SpecError as exc:
         for problem in exc.problems:
             print(problem.format(), file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFrame, QLabel, QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
@@ -25,7 +25,8 @@ from workbench.presets import DEFAULT_PRESET, load_preset
 
 APP_TITLE = "CNN Workbench"
 DEFAULT_SIZE = (1400, 900)
-DEFAULT_COLUMNS = (190, 520, 690)
+DEFAULT_COLUMNS = (180, 480, 740)
+INSPECTOR_SHARE = 0.34  # of the right column's height; the panels get the rest
 
 
 def _pane(title: str, body: QWidget, footer: str = "") -> QWidget:
@@ -44,6 +45,32 @@ def _pane(title: str, body: QWidget, footer: str = "") -> QWidget:
         note.setStyleSheet(f"color: {style.MUTED}; font-size: 11px; padding: 4px 2px;")
         box.addWidget(note)
     return pane
+
+
+class PanelHolder(QScrollArea):
+    """Shows a panel at the full size of the tab; scroll bars appear only below the panel's minimum size.
+
+    (A resizable QScrollArea would size a panel holding word-wrapped labels to its preferred height.)"""
+
+    def __init__(self, panel: QWidget):
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidget(panel)
+        panel.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.LayoutRequest:
+            self._fit()
+        return False
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        panel, view = self.widget(), self.viewport().size()
+        least = panel.minimumSizeHint().expandedTo(panel.minimumSize())
+        panel.resize(max(view.width(), least.width()), max(view.height(), least.height()))
 
 
 class MainWindow(QMainWindow):
@@ -93,7 +120,7 @@ class MainWindow(QMainWindow):
         self.files.titleChanged.connect(self._update_title)
 
         self._shutdown_hooks: list[Callable[[], object]] = []
-        self._panel_holders: dict[QWidget, QScrollArea] = {}
+        self._panel_holders: dict[QWidget, PanelHolder] = {}
         self.edit_actions = EditActions(self, self.controller, self.focus_name_field)
         self._build_menus()
         self.files.refresh_name(preset=DEFAULT_PRESET if document is None else None)
@@ -161,10 +188,7 @@ class MainWindow(QMainWindow):
 
         The tab scrolls when the window is smaller than the panel's minimum size."""
         first = self.panel_tabs.count() == 0
-        holder = QScrollArea()
-        holder.setWidgetResizable(True)
-        holder.setFrameShape(QFrame.Shape.NoFrame)
-        holder.setWidget(widget)
+        holder = PanelHolder(widget)
         self._panel_holders[widget] = holder
         self.panel_tabs.addTab(holder, title)
         self.panel_tabs.show()
@@ -173,7 +197,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(act)
         if first:
             height = self.right_splitter.height() or DEFAULT_SIZE[1]
-            self.right_splitter.setSizes([int(height * 0.42), int(height * 0.58)])
+            self.right_splitter.setSizes([int(height * INSPECTOR_SHARE), int(height * (1 - INSPECTOR_SHARE))])
 
     def set_panel_title(self, widget: QWidget, title: str) -> None:
         self.panel_tabs.setTabText(self.panel_tabs.indexOf(self._panel_holders[widget]), title)
@@ -242,6 +266,8 @@ class MainWindow(QMainWindow):
         for toggle in self.pane_toggles:
             toggle.setChecked(True)
         self.splitter.setSizes(list(DEFAULT_COLUMNS))
+        height = sum(self.right_splitter.sizes()) or DEFAULT_SIZE[1]
+        self.right_splitter.setSizes([int(height * INSPECTOR_SHARE), int(height * (1 - INSPECTOR_SHARE))])
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.files.maybe_save():

@@ -29,7 +29,8 @@ LIVE_CURVES = {
 
 
 class LivePlots(QWidget):
-    """Three stacked plots sharing the step axis; the live run plus any overlaid finished runs."""
+    """Loss on top, accuracy and learning rate side by side below, each over the steps; the live run plus
+    any overlaid finished runs."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -37,25 +38,24 @@ class LivePlots(QWidget):
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("w")
         self.plots: dict[str, pg.PlotItem] = {}
-        for row, (key, label) in enumerate((("loss", "loss"), ("acc", "accuracy"), ("lr", "learning rate"))):
-            plot = self.view.addPlot(row=row, col=0)
+        for key, label, row, col, span in (("loss", "loss", 0, 0, 2), ("acc", "accuracy", 1, 0, 1),
+                                            ("lr", "learning rate", 1, 1, 1)):
+            plot = self.view.addPlot(row=row, col=col, colspan=span)
             plot.setLabel("left", label)
-            if key == "lr":
-                plot.setLabel("bottom", "step")
-            else:
-                plot.hideAxis("bottom")  # the x axes are linked: one step axis, at the bottom
+            plot.setLabel("bottom", "step")
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
-            plot.addLegend(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6, brush=(255, 255, 255, 210))
-            if key != "loss":
-                plot.setXLink(self.plots["loss"])
+            if key != "lr":  # the axis names the one lr curve; a legend would hide it
+                corner = (-4, -4) if key == "acc" else (-4, 4)  # accuracy rises to the top right
+                plot.addLegend(offset=corner, labelTextSize="8pt", verSpacing=-6, brush=(255, 255, 255, 210))
             self.plots[key] = plot
         self.plots["acc"].setYRange(0.0, 1.0, padding=0.03)
         self.plots["acc"].enableAutoRange(axis="y", enable=False)
         self.view.ci.layout.setRowStretchFactor(0, 3)
         self.view.ci.layout.setRowStretchFactor(1, 2)
-        self.view.ci.layout.setRowStretchFactor(2, 1)
+        self.view.ci.layout.setColumnStretchFactor(0, 3)
+        self.view.ci.layout.setColumnStretchFactor(1, 2)
 
         self.curves: dict[str, pg.PlotDataItem] = {}
         for name, (plot, legend, _, pen, symbol) in LIVE_CURVES.items():
@@ -66,7 +66,7 @@ class LivePlots(QWidget):
             movable=False,
             pen=pg.mkPen("#555555", width=1, style=Qt.PenStyle.DashLine),
             label="chance",
-            labelOpts={"position": 0.08, "color": "#444444", "fill": (255, 255, 255, 200), "anchors": [(0, 1), (0, 1)]},
+            labelOpts={"position": 0.08, "color": "#444444", "fill": (255, 255, 255, 200), "anchors": [(0, 0), (0, 0)]},
         )
         self.chance.setVisible(False)
         self.plots["loss"].addItem(self.chance)

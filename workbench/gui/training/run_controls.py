@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QSizePolicy,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -56,8 +57,8 @@ class RunControls(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.estimate = QLabel("Estimating the time per epoch…")
-        self.estimate.setWordWrap(True)
         self.estimate.setStyleSheet("color: #555555;")
+        self.estimate.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the panel
         self.start_button = QPushButton("Start")
         self.start_button.setToolTip("Train a snapshot of the current spec.")
         self.start_button.clicked.connect(self.startClicked)
@@ -76,11 +77,14 @@ class RunControls(QWidget):
         for button in (self.start_button, self.pause_button, self.stop_button):
             buttons.addWidget(button)
         buttons.addWidget(self.progress, 1)
+        lines = QHBoxLayout()
+        lines.addWidget(self.status, 1)
+        lines.addWidget(self.estimate, 1, Qt.AlignmentFlag.AlignRight)
+        self.estimate.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.estimate)
         layout.addLayout(buttons)
-        layout.addWidget(self.status)
+        layout.addLayout(lines)
         layout.addWidget(self.banner)
         self.set_state("idle")
 
