@@ -27,6 +27,7 @@ def make_spec(layers: str, name: str = "t", size: int = 16, channels: int = 3, c
 
 # A scaled-down OverFeat head with the question's initialisation: fc layers with std 0.005 / bias 0.1,
 # dropout on the logits.
+FC7_1 = "  - {name: fc7_1, type: conv, filters: 128, kernel: 1, activation: relu, init: {weight: trunc_normal, std: 0.005, bias: 0.1}}"
 SICK_HEAD = """
   - {name: conv1, type: conv, filters: 8, kernel: 3, padding: same, activation: relu}
   - {name: pool1, type: maxpool, kernel: 2}
@@ -37,13 +38,18 @@ SICK_HEAD = """
   - {name: fc6, type: conv, filters: 64, kernel: 3, padding: valid, activation: relu, init: {weight: trunc_normal, std: 0.005, bias: 0.1}}
   - {name: drop6, type: dropout, rate: 0.5}
   - {name: fc7, type: conv, filters: 128, kernel: 1, activation: relu, init: {weight: trunc_normal, std: 0.005, bias: 0.1}}
-  - {name: fc7_1, type: conv, filters: 128, kernel: 1, activation: relu, init: {weight: trunc_normal, std: 0.005, bias: 0.1}}
+FC7_1
   - {name: gap, type: gap}
   - {name: fc9, type: conv, filters: 3, kernel: 1, activation: none, init: {weight: trunc_normal, std: 0.005, bias: 0.0}}
   - {name: drop9, type: dropout, rate: 0.5}
-"""
+""".replace("FC7_1", FC7_1)
 
 
 def sick_spec(**kwargs):
     """The scaled-down question network on 32×32 shapes (fc6 sees a 4×4 map, like OverFeat's 6×6)."""
     return make_spec(SICK_HEAD, name="mini-question", size=32, **kwargs)
+
+
+def question_spec(name: str = "mini-question-shallow", **kwargs):
+    """The scaled-down question network without fc7_1: the version that trains, one weak layer less."""
+    return make_spec(SICK_HEAD.replace(FC7_1 + "\n", ""), name=name, size=32, **kwargs)

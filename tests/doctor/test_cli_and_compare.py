@@ -14,7 +14,7 @@ from workbench.doctor.findings import Fix
 from workbench.doctor.trial import AS_IS, try_fixes
 from workbench.spec import load_spec, save_spec
 
-from .helpers import SICK_HEAD, make_spec, sick_spec
+from .helpers import make_spec, question_spec, sick_spec
 
 
 def test_static_json_lists_findings_with_fixes_as_edits_and_exits_1(capsys):
@@ -44,9 +44,7 @@ def test_init_check_and_fix_file(tmp_path, capsys):
 
 
 def test_compare_names_where_the_signal_dies(tmp_path, capsys):
-    question = make_spec(SICK_HEAD.replace(
-        "  - {name: fc7_1, type: conv, filters: 128, kernel: 1, activation: relu, init: {weight: trunc_normal, std: 0.005, bias: 0.1}}\n",
-        ""), name="mini-q", size=32, images=60)
+    question = question_spec("mini-q", images=60)
     deeper = sick_spec(images=60)
     inputs, targets = init_batch(deeper, load_data(deeper))
     comparison = compare_init(question, deeper, inputs, targets)

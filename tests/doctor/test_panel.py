@@ -7,7 +7,7 @@ from workbench.gui.doctor import DoctorPanel
 from workbench.gui.doctor.finding_card import FindingCard
 from workbench.gui.document import SpecDocument
 
-from .helpers import sick_spec
+from .helpers import question_spec, sick_spec
 
 
 @pytest.fixture
@@ -67,3 +67,34 @@ def test_try_fixes_overlays_and_ranks_the_trials(panel, qtbot):
     labels = [r.label for r in panel.trial_results]
     assert "As it is (no fix)" in labels and len(labels) >= 3
     assert panel.trial_chart.legend.items  # one curve per trial
+
+
+def test_compare_with_another_stack_lines_the_layers_up(panel, qtbot):
+    panel.run_compare(question_spec())
+    qtbot.waitUntil(lambda: panel.comparison is not None and panel.compare_button.isEnabled(), timeout=60_000)
+    assert panel.tabs.currentIndex() == 2
+    names = panel.compare_chart.names
+    assert names[-1] == "logits" and "fc7_1" in names
+    only_ours = [r.name for r in panel.comparison.rows if r.b is None]
+    assert only_ours == ["fc7_1"] and "fc7_1" in panel.compare_label.text()
+
+
+def test_compare_refuses_a_stack_with_another_input(panel):
+    other = sick_spec()
+    other.input = type(other.input)(1, 32, 32)
+    panel.run_compare(other)
+    assert panel.comparison is None and "different input" in panel.status.text()
+
+
+def test_the_init_check_survives_edits_it_does_not_depend_on(panel, qtbot):
+    panel.init_button.click()
+    qtbot.waitUntil(lambda: panel.init_report is not None and panel.init_button.isEnabled(), timeout=60_000)
+
+    def edit_training(**values):
+        spec = panel.document.spec.copy()
+        spec.training.update(values)
+        panel.document.apply(spec, "Edit training")
+        return [f.rule for f in panel.findings()]
+
+    assert "weak-signal" in edit_training(epochs=3, lr=0.05)  # same network, same batch: still measured
+    assert "weak-signal" not in edit_training(seed=7)  # other initial weights: measure again

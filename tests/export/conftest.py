@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 from PIL import Image
 
 from workbench.data.shapes import generate_shapes
@@ -16,7 +15,6 @@ from tests.export.specs import TINY_SPEC
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory):
     """A finished run folder (best and last checkpoints) of the tiny spec."""
-    torch.set_num_threads(2)
     run_dir = tmp_path_factory.mktemp("runs") / "tiny-run"
     ended = Trainer(loads_spec(TINY_SPEC), run_dir=run_dir, device="cpu").run()
     assert ended.status == "completed", ended.reason

@@ -38,3 +38,25 @@ def test_predict_reports_bad_image_and_bad_model(bundle_path, image_files, tmp_p
     assert str(image_files[0]) in captured.out and "bad.jpg: error:" in captured.err
     assert main(["predict", str(tmp_path / "none.wbm"), str(image_files[0])]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_bundle_opens_on_the_command_line_like_in_the_app(bundle_path, trained_run, tmp_path, capsys):
+    """Its spec (summary), its curves and confusion matrix (runs --show); editing it writes a new spec file."""
+    assert main(["summary", str(bundle_path)]) == 0
+    assert "logits" in capsys.readouterr().out
+    assert main(["runs", "--show", str(bundle_path)]) == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith(f"{bundle_path.name}: ") and "confusion matrix at epoch 1" in shown
+    assert main(["runs", "--show", str(trained_run)]) == 0
+    run_rows = capsys.readouterr().out.splitlines()[1:]
+    assert shown.splitlines()[1:] == run_rows  # the same epochs and matrix as the run it came from
+    before = bundle_path.read_bytes()
+    assert main(["edit", str(bundle_path), "rename", "logits", "scores"]) == 2
+    assert "bundle" in capsys.readouterr().err and bundle_path.read_bytes() == before
+    out = tmp_path / "from-bundle.yaml"
+    assert main(["edit", str(bundle_path), "-o", str(out), "rename", "logits", "scores"]) == 0
+    assert "scores" in out.read_text()
+    broken = tmp_path / "broken.wbm"
+    broken.write_bytes(before[: len(before) // 2])
+    assert main(["summary", str(broken)]) == 1
+    assert "error:" in capsys.readouterr().err

@@ -9,7 +9,16 @@ from workbench.spec import ModelSpec, SpecError
 
 
 def read_spec_or_report(arg: str) -> ModelSpec | None:
-    """The spec named by ``arg`` (file or preset), or None after printing why it cannot be read."""
+    """The spec named by ``arg`` (file, preset or the spec inside a .wbm bundle), or None after printing why
+    it cannot be read."""
+    if arg.endswith(BUNDLE_SUFFIX):
+        from workbench.export import ModelFileError, load_bundle
+
+        try:
+            return load_bundle(arg).spec
+        except ModelFileError as exc:
+            print(f"error: {exc.message}" + (f" (hint: {exc.hint})" if exc.hint else ""), file=sys.stderr)
+            return None
     try:
         return resolve_spec(arg)
     except SpecError as exc:
@@ -18,4 +27,5 @@ def read_spec_or_report(arg: str) -> ModelSpec | None:
         return None
 
 
-SPEC_HELP = "a spec YAML file or a preset name (see 'presets')"
+BUNDLE_SUFFIX = ".wbm"
+SPEC_HELP = "a spec YAML file, a preset name (see 'presets') or a trained-model bundle (.wbm)"

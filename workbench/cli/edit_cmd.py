@@ -1,7 +1,7 @@
 """edit SPEC ACTION: change a spec's layer stack the way the editor does, and write it back.
 
 Actions: add, move, delete, duplicate, rename, set, input, classes. The file is rewritten in place
-unless -o names another one (a preset can only be written to another file).
+unless -o names another one (a preset or a bundle's spec can only be written to another file).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import yaml
 
 from workbench import edits
 from workbench.analysis import analyze
-from workbench.cli.common import SPEC_HELP, read_spec_or_report
+from workbench.cli.common import BUNDLE_SUFFIX, SPEC_HELP, read_spec_or_report
 from workbench.spec import KINDS, PALETTE, ModelSpec, save_spec
 
 
@@ -122,9 +122,11 @@ def run(args) -> int:
     spec = read_spec_or_report(args.spec)
     if spec is None:
         return 1
-    target = args.output or (args.spec if Path(args.spec).exists() else None)
+    in_place = Path(args.spec).exists() and not args.spec.endswith(BUNDLE_SUFFIX)
+    target = args.output or (args.spec if in_place else None)
     if target is None:
-        print(f"'{args.spec}' is a preset: name a file to write with -o", file=sys.stderr)
+        what = "a trained-model bundle" if args.spec.endswith(BUNDLE_SUFFIX) else "a preset"
+        print(f"'{args.spec}' is {what}: name a spec file to write with -o", file=sys.stderr)
         return 2
     try:
         result = apply_action(spec, args)

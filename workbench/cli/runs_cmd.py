@@ -7,7 +7,11 @@ puts runs side by side, epoch by epoch (what the app's overlaid curves show).
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 
+from workbench.cli.common import BUNDLE_SUFFIX
+from workbench.export.errors import ModelFileError
 from workbench.paths import runs_dir
 from workbench.training import RunRecord, TrainingError, list_runs, open_run
 
@@ -16,7 +20,8 @@ def add_parser(sub) -> None:
     p = sub.add_parser("runs", help="list, show and compare recorded training runs", description=__doc__)
     p.add_argument("dir", nargs="?", help="runs folder (default: ./runs or $WORKBENCH_RUNS)")
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--show", metavar="RUN", help="one run folder: epochs, confusion matrix, per-class accuracy")
+    group.add_argument("--show", metavar="RUN",
+                       help="one run folder or .wbm bundle: epochs, confusion matrix, per-class accuracy")
     group.add_argument("--compare", nargs="+", metavar="RUN", help="two or more run folders side by side")
     p.set_defaults(run=run)
 
@@ -58,7 +63,27 @@ def _list(folder) -> int:
     return 0
 
 
-def _show(record: RunRecord) -> int:
+@dataclass
+class _BundleRun:
+    """A trained-model bundle read like a run folder (its spec name, status, epochs and confusion matrix)."""
+
+    name: str
+    meta: dict
+    status: str
+    epochs: list[dict]
+    confusion: dict | None
+
+
+def _open_bundle(path: str) -> _BundleRun:
+    from workbench.export import load_bundle
+
+    bundle = load_bundle(path)
+    summary = bundle.summary or {}
+    meta = {"spec_name": bundle.spec.name, "device": summary.get("device", "?")}
+    return _BundleRun(Path(path).name, meta, summary.get("status", "unknown"), bundle.epochs, bundle.confusion)
+
+
+def _show(record: RunRecord | _BundleRun) -> int:
     print(f"{record.name}: {_label(record)}, {record.status}, on {record.meta.get('device', '?')}")
     epochs = record.epochs
     if not epochs:
@@ -105,13 +130,13 @@ def _compare(records: list[RunRecord]) -> int:
 def run(args) -> int:
     try:
         if args.show:
-            return _show(open_run(args.show))
+            return _show(_open_bundle(args.show) if args.show.endswith(BUNDLE_SUFFIX) else open_run(args.show))
         if args.compare:
             if len(args.compare) < 2:
                 print("error: --compare needs two or more run folders", file=sys.stderr)
                 return 2
             return _compare([open_run(path) for path in args.compare])
-    except TrainingError as exc:
+    except (TrainingError, ModelFileError) as exc:
         print(f"error: {exc.message}" + (f" (hint: {exc.hint})" if exc.hint else ""), file=sys.stderr)
         return 1
     return _list(args.dir or runs_dir())

@@ -175,6 +175,13 @@ def diagnose_init(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, 
     return InitReport(spec.name, m, gains, checks, findings)
 
 
+def init_inputs(spec: ModelSpec) -> dict:
+    """The parts of ``spec`` the check at initialisation depends on (not e.g. the epochs or the optimiser)."""
+    d = spec.to_dict()
+    return {"input": d["input"], "classes": d["classes"], "layers": d["layers"], "data": d["data"],
+            "seed": spec.training_value("seed")}
+
+
 def check_init(spec: ModelSpec, data=None, data_path=None, batch: int = BATCH) -> InitReport:
     """The init check on ``batch`` images of the spec's own data (or ``data``, a DataBundle)."""
     inputs, targets = init_batch(spec, data, data_path, batch)

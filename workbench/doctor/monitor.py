@@ -29,7 +29,7 @@ WINDOW = 10  # check samples used by the trend rules
 class TrainingMonitor:
     """Checks a running training every ``every`` steps (losses are averaged over those steps)."""
 
-    def __init__(self, every: int = 20, chance_steps: int = 150, dead_every: int = 5):
+    def __init__(self, every: int = 20, chance_steps: int = 60, dead_every: int = 5):
         self.every = max(1, every)
         self.chance_steps = chance_steps
         self.dead_every = dead_every

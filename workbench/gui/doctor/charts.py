@@ -7,6 +7,7 @@ import math
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+from workbench.doctor.compare import Comparison
 from workbench.doctor.init_check import WEAK_SHARE, InitReport
 from workbench.doctor.trial import TrialResult
 from workbench.gui.style import ACCENT, ERROR, MUTED, SURFACE, WARNING
@@ -51,6 +52,39 @@ class InitChart(pg.PlotWidget):
         major = [(i, n) for i, (n, t) in enumerate(zip(self.names, types)) if not crowded or t in _LABELLED]
         minor = [(i, "") for i, t in enumerate(types) if crowded and t not in _LABELLED]
         self.getAxis("bottom").setTicks([major, minor])
+        self.setXRange(-0.5, len(xs) - 0.5, padding=0)
+        self.setYRange(math.log10(_FLOOR), math.log10(3), padding=0)
+
+
+class CompareChart(pg.PlotWidget):
+    """Two stacks' input-dependent share, layer by layer on aligned rows (log scale): where each loses the image."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent, background=SURFACE)
+        self.setTitle("Input-dependent share at initialisation (log scale)", color=MUTED, size="10pt")
+        self.showGrid(x=False, y=True, alpha=0.25)
+        self.setMinimumHeight(240)
+        self.setLogMode(y=True)
+        self.legend = self.addLegend(offset=(10, -10))
+        self.getAxis("left").setStyle(maxTextLevel=0)
+        self.names: list[str] = []
+
+    def show_comparison(self, comparison: Comparison) -> None:
+        self.clear()
+        rows = comparison.rows
+        self.names = [r.name for r in rows] + ["logits"]
+        xs = list(range(len(self.names)))
+        for side, colour, style, report in (("a", ACCENT, Qt.PenStyle.SolidLine, comparison.report_a),
+                                            ("b", ERROR, Qt.PenStyle.DashLine, comparison.report_b)):
+            points = [(i, getattr(r, side).signal_share) for i, r in enumerate(rows) if getattr(r, side) is not None]
+            points.append((len(rows), report.measurement.logit_share))
+            x, y = zip(*points)
+            self.plot(list(x), [max(v, _FLOOR) for v in y], pen=pg.mkPen(colour, width=2, style=style), symbol="o",
+                      symbolSize=6, symbolBrush=colour, name=report.spec_name)
+        self.addItem(pg.InfiniteLine(pos=math.log10(WEAK_SHARE), angle=0,
+                                     pen=pg.mkPen(WARNING, style=Qt.PenStyle.DashLine)))
+        step = max(1, len(self.names) // _MAX_LABELS + (len(self.names) % _MAX_LABELS > 0))
+        self.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(self.names) if i % step == 0 or n == "logits"]])
         self.setXRange(-0.5, len(xs) - 0.5, padding=0)
         self.setYRange(math.log10(_FLOOR), math.log10(3), padding=0)
 

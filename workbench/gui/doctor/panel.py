@@ -8,19 +8,24 @@ import threading
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QLayout, QPushButton, QScrollArea, QSpinBox, QSplitter, QTabWidget, QVBoxLayout, QWidget,
+    QFileDialog, QHBoxLayout, QLabel, QLayout, QMenu, QPushButton, QScrollArea, QSpinBox, QSplitter, QTabWidget,
+    QVBoxLayout, QWidget,
 )
 
+from workbench.doctor.batch import init_batch
+from workbench.doctor.compare import Comparison, compare_init
 from workbench.doctor.findings import SEVERITIES, Finding, Fix, sort_findings
-from workbench.doctor.init_check import InitReport, check_init
+from workbench.doctor.init_check import InitReport, check_init, init_inputs
 from workbench.doctor.report import candidate_fixes
 from workbench.doctor.static_rules import static_findings
 from workbench.doctor.trial import TRIAL_STEPS, TrialResult, try_fixes
-from workbench.gui.doctor.charts import InitChart, TrialChart
+from workbench.gui.doctor.charts import CompareChart, InitChart, TrialChart
 from workbench.gui.doctor.finding_card import FindingCard
 from workbench.gui.document import SpecDocument
 from workbench.gui.style import MUTED
 from workbench.gui.training.tasks import BackgroundTask
+from workbench.presets import load_preset, preset_names
+from workbench.spec import ModelSpec, SpecError, load_spec
 
 
 class _Relay(QObject):
@@ -55,7 +60,8 @@ class DoctorPanel(QWidget):
         self.training: list[Finding] = []
         self.init_report: InitReport | None = None
         self.trial_results: list[TrialResult] = []
-        self._init_spec = None
+        self.comparison: Comparison | None = None
+        self._init_key: dict | None = None  # what the shown init report was measured on
         self._list_empty: bool | None = None
         self._task: BackgroundTask | None = None
         self._stop = threading.Event()
@@ -88,6 +94,15 @@ class DoctorPanel(QWidget):
         self.trial_button.setToolTip("Train the network as it is and with each candidate fix briefly, and rank them")
         self.trial_button.clicked.connect(self.run_trials)
         bar.addWidget(self.trial_button)
+        self.compare_button = QPushButton("Compare with…")
+        self.compare_button.setToolTip("Measure another stack on the same batch and line the two up layer by layer")
+        compare_menu = QMenu(self.compare_button)
+        presets = compare_menu.addMenu("Preset")
+        for name in preset_names():
+            presets.addAction(name, lambda n=name: self.run_compare(load_preset(n)))
+        compare_menu.addAction("Spec file…", self._compare_with_file)
+        self.compare_button.setMenu(compare_menu)
+        bar.addWidget(self.compare_button)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self._stop.set)
@@ -129,6 +144,16 @@ class DoctorPanel(QWidget):
         self.ranking_label.setWordWrap(True)
         trial_layout.addWidget(self.ranking_label)
         self.tabs.addTab(trial_page, "Trial runs")
+        compare_page = QWidget()
+        compare_layout = QVBoxLayout(compare_page)
+        self.compare_chart = CompareChart()
+        compare_layout.addWidget(self.compare_chart, 1)
+        self.compare_label = QLabel("“Compare with…” measures another stack on the same batch of images and shows, "
+                                    "layer by layer, where each one loses the part of the signal that depends on "
+                                    "the image.")
+        self.compare_label.setWordWrap(True)
+        compare_layout.addWidget(self.compare_label)
+        self.tabs.addTab(compare_page, "Compare")
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -137,7 +162,7 @@ class DoctorPanel(QWidget):
     # -- findings ------------------------------------------------------------------------------
     def findings(self) -> list[Finding]:
         """Everything shown now: static, init (while it matches the spec) and training findings."""
-        init = self.init_report.findings if self.init_report and self._init_spec == self.document.spec else []
+        init = self.init_report.findings if self.init_report and self._init_matches(self.document.spec) else []
         return sort_findings(self.static + init + self.training)
 
     def refresh(self) -> None:
@@ -147,8 +172,12 @@ class DoctorPanel(QWidget):
             self.status.setText(self._stale_note())
         self._redraw()
 
+    def _init_matches(self, spec: ModelSpec) -> bool:
+        """Whether the shown init report still describes ``spec`` (edits to e.g. the epochs do not matter)."""
+        return self._init_key is not None and self._init_key == init_inputs(spec)
+
     def _stale_note(self) -> str:
-        if self.init_report is None or self._init_spec == self.document.spec:
+        if self.init_report is None or self._init_matches(self.document.spec):
             return ""
         return "The spec changed since the check at initialisation: run it again for current numbers."
 
@@ -177,7 +206,7 @@ class DoctorPanel(QWidget):
         for finding in findings:
             self.list_layout.addWidget(FindingCard(finding, self.apply_fix))
         if not findings:
-            checked = self.init_report is not None and self._init_spec == self.document.spec
+            checked = self.init_report is not None and self._init_matches(self.document.spec)
             empty = QLabel("No problems found: the spec rules and the check at initialisation pass." if checked else
                            "No problems found in the spec. Run “Check at initialisation” to measure the network on "
                            "your data.")
@@ -212,8 +241,8 @@ class DoctorPanel(QWidget):
         if self._busy():
             return
         self._stop.clear()
-        self.init_button.setEnabled(False)
-        self.trial_button.setEnabled(False)
+        for button in (self.init_button, self.trial_button, self.compare_button):
+            button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.status.setText(message)
         self._task = BackgroundTask(fn, self)
@@ -223,8 +252,8 @@ class DoctorPanel(QWidget):
         self._task.start()
 
     def _idle(self) -> None:
-        self.init_button.setEnabled(True)
-        self.trial_button.setEnabled(True)
+        for button in (self.init_button, self.trial_button, self.compare_button):
+            button.setEnabled(True)
         self.stop_button.setEnabled(False)
 
     def _on_error(self, message: str) -> None:
@@ -244,7 +273,7 @@ class DoctorPanel(QWidget):
 
     def show_init_report(self, report: InitReport, spec=None) -> None:
         """Show an init report (made for ``spec``, default the current spec): chart, checks and findings."""
-        self.init_report, self._init_spec = report, (spec or self.document.spec).copy()
+        self.init_report, self._init_key = report, init_inputs(spec or self.document.spec)
         self.init_chart.show_report(report)
         m = report.measurement
         checks = "; ".join(f"{'✓' if c.passed else '✗'} {c.name}: {c.value}" for c in report.checks)
@@ -256,13 +285,47 @@ class DoctorPanel(QWidget):
         self.tabs.setCurrentIndex(0)
         self._redraw()
 
+    def run_compare(self, other: ModelSpec) -> None:
+        """Measure the open spec and ``other`` at initialisation on one batch of the open spec's data."""
+        spec = self.document.snapshot()
+        if (other.input, other.num_classes) != (spec.input, spec.num_classes):
+            self.status.setText(f"Cannot compare with {other.name}: it takes a different input or class count.")
+            return
+        if not self.document.analysis.ok:
+            self.status.setText("Fix the errors in the spec first: the network cannot be built yet.")
+            return
+
+        def work():
+            inputs, targets = init_batch(spec)
+            return compare_init(spec, other, inputs, targets)
+
+        self._start(work, self.show_comparison, f"Measuring {spec.name} and {other.name} at initialisation…")
+
+    def _compare_with_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Compare with a spec", "", "Model specs (*.yaml *.yml)")
+        if not path:
+            return
+        try:
+            other = load_spec(path)
+        except SpecError as exc:
+            self.status.setText(f"Cannot compare with {path}: " + "; ".join(p.format() for p in exc.problems[:3]))
+            return
+        self.run_compare(other)
+
+    def show_comparison(self, comparison: Comparison) -> None:
+        self.comparison = comparison
+        self.compare_chart.show_comparison(comparison)
+        self.compare_label.setText(comparison.finding.explanation)
+        self.status.setText(f"Compared {comparison.report_a.spec_name} with {comparison.report_b.spec_name}.")
+        self.tabs.setCurrentIndex(2)
+
     def run_trials(self) -> None:
         """Train the spec as it is and with the candidate fixes for a few steps each, off the GUI thread."""
         if not self.document.analysis.ok:
             self.status.setText("Fix the errors in the spec first: the network cannot be built yet.")
             return
         spec, steps = self.document.snapshot(), self.steps.value()
-        fresh = self.init_report if self._init_spec == spec else None
+        fresh = self.init_report if self._init_matches(spec) else None
         static = list(self.static)
 
         def work():

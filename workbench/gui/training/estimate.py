@@ -32,11 +32,13 @@ class EpochEstimate:
         return self.seconds_per_image * (self.train_images + self.val_images / 3)
 
     def text(self) -> str:
+        return f"≈ {format_duration(self.seconds_per_epoch)} per epoch on {self.device}"
+
+    def details(self) -> str:
+        """How the estimate was made: the model's cost and the measured rate."""
         rate = 3 * self.macs_per_image / self.seconds_per_image if self.seconds_per_image > 0 else 0.0
-        return (
-            f"≈ {format_duration(self.seconds_per_epoch)} per epoch on {self.device} "
-            f"({human_count(self.macs_per_image)} MACs/image, measured {human_count(int(rate))} MAC/s)"
-        )
+        return (f"{human_count(self.macs_per_image)} MACs per image forward (×3 with the backward pass), "
+                f"measured {human_count(int(rate))} MAC/s on {self.device}")
 
 
 def format_duration(seconds: float) -> str:

@@ -313,4 +313,5 @@ class TrainingPanel(QWidget):
         if self.worker is None:
             self._estimate = estimate
             self.controls.estimate.setText(estimate.text())
+            self.controls.estimate.setToolTip(estimate.details())
 
