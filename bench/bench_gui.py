@@ -25,6 +25,7 @@ from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from workbench.gui.document import SpecDocument  # noqa: E402
+from workbench.gui.gc_guard import collect_on_gui_thread  # noqa: E402
 from workbench.gui.training import TrainingPanel  # noqa: E402
 from workbench.gui.training.curves import RunCurves  # noqa: E402
 from workbench.gui.training.live_plots import LivePlots  # noqa: E402
@@ -139,6 +140,7 @@ def main() -> int:
         torch.set_num_threads(args.threads)
     os.environ["WORKBENCH_RUNS"] = tempfile.mkdtemp(prefix="bench-gui-runs-")
     app = QApplication.instance() or QApplication([])
+    collect_on_gui_thread(app)  # as the app does: garbage is collected on the GUI thread only
     stall(app, args.seconds, args.device)
     print()
     redraw(app)
