@@ -28,10 +28,11 @@ from workbench.gui.document import SpecDocument  # noqa: E402
 from workbench.gui.gc_guard import collect_on_gui_thread  # noqa: E402
 from workbench.gui.training import TrainingPanel  # noqa: E402
 from workbench.gui.training.curves import RunCurves  # noqa: E402
-from workbench.gui.training.live_plots import LivePlots  # noqa: E402
+from workbench.gui.training.live_plots import REDRAW_HZ, LivePlots  # noqa: E402
 from workbench.spec import loads_spec  # noqa: E402
 
 TICK_MS = 5
+STALL_TARGET_MS = 50
 SPEC = """
 schema_version: 1
 name: bench-gui
@@ -99,7 +100,8 @@ def stall(app: QApplication, seconds: float, device: str) -> None:
     if step is not None:
         print(f"{'training speed':<28} {step.images_per_s:,.0f} images/s at step {step.step}")
     p99 = np.percentile(training, 99)
-    print(f"p99 while training / target 50 ms: {p99 / 50:.2f}  ({'meets' if p99 < 50 else 'misses'} the target)")
+    print(f"p99 while training / target {STALL_TARGET_MS} ms: {p99 / STALL_TARGET_MS:.2f}  "
+          f"({'meets' if p99 < STALL_TARGET_MS else 'misses'} the target)")
 
 
 def redraw(app: QApplication, points: int = 100_000, frames: int = 20) -> None:
@@ -119,14 +121,14 @@ def redraw(app: QApplication, points: int = 100_000, frames: int = 20) -> None:
     for frame in range(frames):
         curves.add_step(points + frame + 1, 0.2, 0.5, 1e-3)  # a new point: the frame must redraw
         start = time.perf_counter()
-        plots.redraw()
-        plots.view.viewport().repaint()
+        plots.redraw()  # pushes the points and paints the plots (a whole frame)
         times.append((time.perf_counter() - start) * 1000)
     times = np.array(times[1:])
-    budget = 1000 / 12
+    budget = STALL_TARGET_MS  # a frame blocks the event loop: it must stay under the stall target
     print(f"Redraw of {points:,} logged steps (7 live curves, peak downsampling, clip to view)")
     print(f"{'one frame':<28} median {np.median(times):6.2f} ms  max {times.max():6.2f} ms")
-    print(f"median frame / frame budget at 12 Hz ({budget:.0f} ms): {np.median(times) / budget:.2f}")
+    print(f"median frame / stall target ({budget:.0f} ms): {np.median(times) / budget:.2f}; "
+          f"the plots redraw at most {REDRAW_HZ} times a second")
     plots.close()
 
 

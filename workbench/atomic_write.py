@@ -33,7 +33,7 @@ def replace_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -
     content; the error propagates.
     """
     path = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     try:

@@ -7,12 +7,12 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from workbench.gui.training.curves import RunCurves
 
-REDRAW_HZ = 12
+REDRAW_HZ = 5
 MAX_DRAW_SHARE = 0.25  # at most this share of the GUI thread's time goes to redrawing the plots
 OVERLAY_COLOURS = ("#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
 
@@ -28,6 +28,39 @@ LIVE_CURVES = {
 }
 
 
+def step_extent(last_step: float) -> float:
+    """The right end of the step axis for a run at ``last_step``: the next of 1, 1.5, 2, 3, 5, 7.5 × 10^k.
+
+    The axis (and its tick labels) then changes only every ~1.5× more steps instead of on every new point."""
+    if last_step <= 1:
+        return 1.0
+    scale = 10.0 ** math.floor(math.log10(last_step))
+    return next(m * scale for m in (1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0) if m * scale >= last_step)
+
+
+class _StepExtent(pg.GraphicsObject):
+    """An invisible item that makes a plot's x auto-range reach :func:`step_extent` (the y range ignores it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.right = 1.0
+
+    def set_last_step(self, last_step: float) -> None:
+        right = step_extent(last_step)
+        if right != self.right:
+            self.right = right
+            self.informViewBoundsChanged()
+
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: N802, N803 (pyqtgraph API)
+        return (0.0, self.right) if ax == 0 else (None, None)
+
+    def boundingRect(self):  # noqa: N802 (Qt API)
+        return QRectF()
+
+    def paint(self, painter, *args) -> None:
+        pass
+
+
 class LivePlots(QWidget):
     """Loss on top, accuracy and learning rate side by side below, each over the steps; the live run plus
     any overlaid finished runs."""
@@ -38,12 +71,19 @@ class LivePlots(QWidget):
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("w")
         self.plots: dict[str, pg.PlotItem] = {}
+        self._extents: list[_StepExtent] = []
+        self._lr_top = 0.0
         for key, label, row, col, span in (("loss", "loss", 0, 0, 2), ("acc", "accuracy", 1, 0, 1),
                                             ("lr", "learning rate", 1, 1, 1)):
             plot = self.view.addPlot(row=row, col=col, colspan=span)
             plot.setLabel("left", label)
             plot.setLabel("bottom", "step")
             plot.showGrid(x=True, y=True, alpha=0.2)
+            extent = _StepExtent()
+            plot.addItem(extent)
+            self._extents.append(extent)
+            for side in ("left", "bottom"):  # an axis whose range did not change is blitted, not re-rendered
+                plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
             if key != "lr":  # the axis names the one lr curve; a legend would hide it
@@ -112,11 +152,21 @@ class LivePlots(QWidget):
             with run.lock:
                 x, y = run.series[series].data()
             self.curves[name].setData(x, y, skipFiniteCheck=True)
+        self._fit_step_axes()
         self._fit_lr_axis()
         self.view.viewport().repaint()  # paint now, so the cost of a whole frame is measured
         frame_ms = (time.perf_counter() - start) * 1000
-        # long runs (e.g. 100 000 points) cost more per frame: redraw less often, never more than 12 Hz
+        # long runs (e.g. 100 000 points) cost more per frame: redraw less often, never more than REDRAW_HZ
         self.timer.setInterval(int(min(1000, max(1000 / REDRAW_HZ, frame_ms / MAX_DRAW_SHARE))))
+
+    def _fit_step_axes(self) -> None:
+        last = 0.0
+        for curve in [self.curves["loss"]] + [item for _, item in self._overlay_items]:
+            x = curve.getData()[0]
+            if x is not None and len(x):
+                last = max(last, float(x[-1]))
+        for extent in self._extents:
+            extent.set_last_step(last)
 
     def _fit_lr_axis(self) -> None:
         """Learning rates start at zero on the axis: a constant rate is a flat line, not a zoom on noise."""
@@ -125,7 +175,8 @@ class LivePlots(QWidget):
             y = item.getData()[1]
             if y is not None and len(y):
                 top = max(top, float(np.nanmax(y)))
-        if top > 0:
+        if top > 0 and top != self._lr_top:
+            self._lr_top = top
             self.plots["lr"].setYRange(0.0, top * 1.1, padding=0)
 
     def _lr_items(self) -> list[pg.PlotDataItem]:
@@ -151,6 +202,7 @@ class LivePlots(QWidget):
                 extra = {"symbol": symbol, "symbolSize": 6, "symbolBrush": colour, "symbolPen": None} if symbol else {}
                 item = self.plots[plot].plot(x, y, pen=pen, name=legend, **extra)
                 self._overlay_items.append((self.plots[plot], item))
+        self._fit_step_axes()
         self._fit_lr_axis()
 
     def overlay_count(self) -> int:
