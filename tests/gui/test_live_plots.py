@@ -42,3 +42,19 @@ def test_the_step_axis_holds_still_between_round_numbers(qtbot):
     curves.add_step(301, 0.8, 0.5, 1e-3)
     plots.redraw()
     assert 500 <= plots.plots["loss"].viewRange()[0][1] < 530
+
+
+def test_the_loss_axis_shows_zero_and_chance_and_ignores_single_step_spikes(qtbot):
+    plots = LivePlots()
+    qtbot.addWidget(plots)
+    plots.resize(600, 400)
+    plots.show()
+    qtbot.waitExposed(plots)
+    qtbot.wait(50)
+    curves = RunCurves()
+    plots.set_run(curves, 3)
+    for step in range(1, 101):
+        curves.add_step(step, 30.0 if step == 3 else 0.3, 0.5, 1e-3)  # one exploding batch
+    plots.redraw()
+    low, high = plots.plots["loss"].viewRange()[1]
+    assert low <= 0 and 1.0986 <= high < 10  # the smoothed curve's bump stays, the raw spike does not set it

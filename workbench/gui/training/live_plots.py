@@ -38,12 +38,14 @@ def step_extent(last_step: float) -> float:
     return next(m * scale for m in (1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0) if m * scale >= last_step)
 
 
-class _StepExtent(pg.GraphicsObject):
-    """An invisible item that makes a plot's x auto-range reach :func:`step_extent` (the y range ignores it)."""
+class _Extent(pg.GraphicsObject):
+    """An invisible item the plot's auto-range must include: steps 0 to :func:`step_extent` of the last step,
+    and the values ``y`` when set (the loss plot always shows 0 and the chance level)."""
 
     def __init__(self):
         super().__init__()
         self.right = 1.0
+        self.y: tuple[float, float] | None = None
 
     def set_last_step(self, last_step: float) -> None:
         right = step_extent(last_step)
@@ -51,8 +53,14 @@ class _StepExtent(pg.GraphicsObject):
             self.right = right
             self.informViewBoundsChanged()
 
+    def set_y(self, low: float, high: float) -> None:
+        self.y = (low, high)
+        self.informViewBoundsChanged()
+
     def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: N802, N803 (pyqtgraph API)
-        return (0.0, self.right) if ax == 0 else (None, None)
+        if ax == 0:
+            return (0.0, self.right)
+        return self.y or (None, None)
 
     def boundingRect(self):  # noqa: N802 (Qt API)
         return QRectF()
@@ -71,7 +79,7 @@ class LivePlots(QWidget):
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("w")
         self.plots: dict[str, pg.PlotItem] = {}
-        self._extents: list[_StepExtent] = []
+        self._extents: dict[str, _Extent] = {}
         self._lr_top = 0.0
         for key, label, row, col, span in (("loss", "loss", 0, 0, 2), ("acc", "accuracy", 1, 0, 1),
                                             ("lr", "learning rate", 1, 1, 1)):
@@ -79,9 +87,8 @@ class LivePlots(QWidget):
             plot.setLabel("left", label)
             plot.setLabel("bottom", "step")
             plot.showGrid(x=True, y=True, alpha=0.2)
-            extent = _StepExtent()
-            plot.addItem(extent)
-            self._extents.append(extent)
+            self._extents[key] = _Extent()
+            plot.addItem(self._extents[key])
             for side in ("left", "bottom"):  # an axis whose range did not change is blitted, not re-rendered
                 plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             plot.setDownsampling(auto=True, mode="peak")
@@ -100,7 +107,9 @@ class LivePlots(QWidget):
         self.curves: dict[str, pg.PlotDataItem] = {}
         for name, (plot, legend, _, pen, symbol) in LIVE_CURVES.items():
             extra = {"symbol": symbol, "symbolSize": 5, "symbolBrush": pen.color(), "symbolPen": None} if symbol else {}
-            self.curves[name] = self.plots[plot].plot([], [], pen=pen, name=legend, **extra)
+            self.curves[name] = pg.PlotDataItem([], [], pen=pen, name=legend, **extra)
+            # single-step spikes may leave the view: the smoothed and validation curves set the range
+            self.plots[plot].addItem(self.curves[name], ignoreBounds=name in ("loss", "acc"))
         self.chance = pg.InfiniteLine(
             angle=0,
             movable=False,
@@ -128,6 +137,7 @@ class LivePlots(QWidget):
             self.chance.setValue(math.log(num_classes))
             self.chance.label.setFormat(f"chance: ln({num_classes}) = {math.log(num_classes):.2f}")
             self.chance.setVisible(True)
+            self._extents["loss"].set_y(0.0, math.log(num_classes))
         self.redraw()
 
     def start(self) -> None:
@@ -165,7 +175,7 @@ class LivePlots(QWidget):
             x = curve.getData()[0]
             if x is not None and len(x):
                 last = max(last, float(x[-1]))
-        for extent in self._extents:
+        for extent in self._extents.values():
             extent.set_last_step(last)
 
     def _fit_lr_axis(self) -> None:
