@@ -76,6 +76,9 @@ def test_tiny_run_fills_plots_results_runs_and_log(qtbot, make_panel):
     assert panel.results.matrix.rowCount() == 3 and panel.results.matrix.columnCount() == 4
     assert results.confusion.sum() == 20  # 25 % of 80 images
     assert panel.results.grid_layout.count() == 20
+    mistakes_in_all = 20 - int(results.confusion.trace())
+    assert panel.results.grid_title.text().startswith("20 of 20 validation images, mistakes first")
+    assert f"({mistakes_in_all} mistake" in panel.results.grid_title.text()
     first = panel.results.grid_layout.itemAt(0).widget().caption.text()
     mistakes = int((results.true != results.predicted).sum())
     assert ("→" in first) == (mistakes > 0)  # mistakes come first

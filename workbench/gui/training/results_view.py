@@ -101,8 +101,10 @@ class ResultsView(QWidget):
         while self.grid_layout.count():
             self.grid_layout.takeAt(0).widget().deleteLater()
         names = results.class_names
-        wrong = int((results.true != results.predicted).sum())
-        self.grid_title.setText(f"Validation images, mistakes first ({wrong} of {len(results.true)} shown are wrong)")
+        total = int(results.confusion.sum())
+        mistakes = total - int(np.trace(results.confusion))
+        self.grid_title.setText(f"{len(results.true)} of {total} validation images, mistakes first "
+                                f"({mistakes} mistake{'s' if mistakes != 1 else ''} in all)")
         for i, (image, true, predicted) in enumerate(zip(results.images, results.true, results.predicted)):
             right = true == predicted
             caption = names[true] if right else f"{names[true]} → {names[predicted]}"
