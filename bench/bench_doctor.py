@@ -80,7 +80,7 @@ def bench_monitor(steps: int) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--steps", type=int, default=150)
+    parser.add_argument("--steps", type=int, default=300, help="steps per run (shorter runs are noisier)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     static = bench_static()
