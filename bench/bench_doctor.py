@@ -1,7 +1,7 @@
 """Doctor speed: static rules on a 100-layer spec, the init check on overfeat-small-fc7_1, and the
 training monitor's overhead (the same run with and without it, alternated to even out noise).
 
-    python bench/bench_doctor.py [--threads 2] [--steps 150]
+    python bench/bench_doctor.py [--threads 2] [--steps 300]
 
 Targets: static < 20 ms, init check < 3 s on 2 cores, monitor overhead ≤ 5%.
 """
