@@ -65,7 +65,7 @@ def layer_lists(draw, max_layers=6):
     return layers
 
 
-names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz -_.:'\"#é", min_size=1, max_size=12)
+names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz -_.:'\"#é", min_size=1, max_size=12).filter(str.strip)  # blank names are invalid
 
 
 @st.composite
