@@ -126,38 +126,31 @@ class DoctorPanel(QWidget):
         splitter.addWidget(scroll)
 
         self.tabs = QTabWidget()
-        init_page = QWidget()
-        init_layout = QVBoxLayout(init_page)
-        self.init_chart = InitChart()
-        init_layout.addWidget(self.init_chart, 1)
-        self.checks_label = QLabel("Run “Check at initialisation” to see, layer by layer, how much of each activation "
-                                   "depends on the image.")
-        self.checks_label.setWordWrap(True)
-        init_layout.addWidget(self.checks_label)
-        self.tabs.addTab(init_page, "Signal per layer")
-        trial_page = QWidget()
-        trial_layout = QVBoxLayout(trial_page)
-        self.trial_chart = TrialChart()
-        trial_layout.addWidget(self.trial_chart, 1)
-        self.ranking_label = QLabel("“Try fixes” trains the network as it is and with each candidate fix for a few "
-                                    "steps and ranks them by how far the loss gets from chance.")
-        self.ranking_label.setWordWrap(True)
-        trial_layout.addWidget(self.ranking_label)
-        self.tabs.addTab(trial_page, "Trial runs")
-        compare_page = QWidget()
-        compare_layout = QVBoxLayout(compare_page)
-        self.compare_chart = CompareChart()
-        compare_layout.addWidget(self.compare_chart, 1)
-        self.compare_label = QLabel("“Compare with…” measures another stack on the same batch of images and shows, "
-                                    "layer by layer, where each one loses the part of the signal that depends on "
-                                    "the image.")
-        self.compare_label.setWordWrap(True)
-        compare_layout.addWidget(self.compare_label)
-        self.tabs.addTab(compare_page, "Compare")
+        self.init_chart, self.trial_chart, self.compare_chart = InitChart(), TrialChart(), CompareChart()
+        self.checks_label = self._add_chart_tab(
+            "Signal per layer", self.init_chart, "Run “Check at initialisation” to see, layer by layer, how much of "
+            "each activation depends on the image.")
+        self.ranking_label = self._add_chart_tab(
+            "Trial runs", self.trial_chart, "“Try fixes” trains the network as it is and with each candidate fix for "
+            "a few steps and ranks them by how far the loss gets from chance.")
+        self.compare_label = self._add_chart_tab(
+            "Compare", self.compare_chart, "“Compare with…” measures another stack on the same batch of images and "
+            "shows, layer by layer, where each one loses the part of the signal that depends on the image.")
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter, 1)
+
+    def _add_chart_tab(self, title: str, chart: QWidget, text: str) -> QLabel:
+        """A tab with ``chart`` above a word-wrapped note; returns the note."""
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.addWidget(chart, 1)
+        label = QLabel(text)
+        label.setWordWrap(True)
+        page_layout.addWidget(label)
+        self.tabs.addTab(page, title)
+        return label
 
     # -- findings ------------------------------------------------------------------------------
     def findings(self) -> list[Finding]:
