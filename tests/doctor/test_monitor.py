@@ -52,6 +52,9 @@ def test_stuck_at_chance_fires_after_the_window_and_only_once():
     for _ in range(25):
         run.step(math.log(3) + 0.01)
     assert "stuck-at-chance" not in run.rules()
+    for _ in range(5):
+        run.step(math.log(3) - 0.01)
+    assert "stuck-at-chance" in run.rules()  # 30 steps at chance: the window is full at step 30
     for _ in range(30):
         run.step(math.log(3) - 0.01)
     assert run.rules().count("stuck-at-chance") == 1

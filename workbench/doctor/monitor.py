@@ -107,9 +107,10 @@ class TrainingMonitor:
             {"loss": str(value)}, "training"))
 
     def _check_chance(self, ctx) -> None:
-        recent = [loss for step, loss in self.history if step > ctx.step - self.chance_steps]
-        first_step = self.history[0][0]
-        if ctx.step - first_step < self.chance_steps or len(recent) < 2:
+        # each check averages the ``every`` steps before it, so the checks cover the steps since their first one
+        recent = [loss for step, loss in self.history if step > ctx.step - self.chance_steps + self.every - 1]
+        covered_from = self.history[0][0] - self.every
+        if ctx.step - covered_from < self.chance_steps or len(recent) < 2:
             return
         if all(abs(loss - self._chance) <= CHANCE_TOL * self._chance for loss in recent):
             fixes = tuple(top_fixes(static_findings(ctx.spec)))
