@@ -12,7 +12,8 @@ from typing import Any
 from workbench.spec.layer_kinds import KINDS, PALETTE
 from workbench.spec.model import InputShape, Layer, ModelSpec
 from workbench.spec.names import name_problem
-from workbench.spec.params import Param
+from workbench.spec.params import Param, check_value
+from workbench.spec.sections import SECTIONS, section_param
 
 
 class EditError(ValueError):
@@ -123,6 +124,29 @@ def set_param(spec: ModelSpec, name: str, key: str, value: Any) -> ModelSpec:
         params.pop(key, None)
     else:
         params[key] = value
+    return out
+
+
+def set_section_value(spec: ModelSpec, section: str, key: str, value: Any) -> ModelSpec:
+    """Set ``key`` of the ``data`` or ``training`` section; ``None`` removes it so that the default applies.
+
+    Unlike layer parameters, section values are checked here: nothing else would report them before a run.
+    """
+    try:
+        param = section_param(section, key)
+    except KeyError:
+        known = ", ".join(p.name for p in SECTIONS[section])
+        raise EditError(f"the {section} section has no key '{key}' (keys: {known})") from None
+    if value is not None:
+        problem = check_value(param, value)
+        if problem:
+            raise EditError(problem)
+    out = spec.copy()
+    values = out.data if section == "data" else out.training
+    if value is None:
+        values.pop(key, None)
+    else:
+        values[key] = value
     return out
 
 

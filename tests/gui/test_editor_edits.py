@@ -165,3 +165,25 @@ def test_cli_edit_goes_through_the_same_edits(tmp_path, capsys):
     out = tmp_path / "copy.yaml"
     assert cli(["edit", "tiny-vgg", "-o", str(out), "classes", "cat, dog"]) == 0
     assert load_spec(out).classes == ["cat", "dog"]
+
+
+def test_cli_edit_sets_the_training_and_data_settings_the_panel_edits(tmp_path, capsys):
+    from workbench.cli import main as cli
+    from workbench.spec import load_spec, save_spec
+
+    path = tmp_path / "net.yaml"
+    save_spec(load_preset("tiny-vgg"), path)
+    assert cli(["edit", str(path), "training", "optimizer=sgd", "lr=1e-2", "momentum=0.9", "device=cpu"]) == 0
+    assert cli(["edit", str(path), "data", "images=300", "flip=true"]) == 0
+    spec = load_spec(path)
+    assert spec.training_value("optimizer") == "sgd" and spec.training_value("lr") == 0.01
+    assert spec.training_value("momentum") == 0.9 and spec.data_value("flip") is True
+    assert spec.data_value("images") == 300
+    before = path.read_text()
+    assert cli(["edit", str(path), "training", "lr=fast"]) == 1
+    assert "lr must be a number" in capsys.readouterr().err
+    assert cli(["edit", str(path), "training", "learning_rate=0.1"]) == 1
+    assert "no key 'learning_rate'" in capsys.readouterr().err
+    assert path.read_text() == before
+    assert cli(["edit", str(path), "training", "momentum="]) == 0  # back to the default
+    assert "momentum" not in load_spec(path).training

@@ -50,3 +50,13 @@ def test_save_is_atomic_and_keeps_old_file_on_failure(tmp_path, tiny_spec, monke
         yaml_io.save_spec(tiny_spec, path)
     assert path.read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["net.yaml"]
+
+
+def test_exponent_numbers_are_numbers_and_numeric_looking_text_stays_text(tiny_spec):
+    text = dumps_spec(tiny_spec).replace("lr: 0.001", "lr: 1e-3")
+    text = text.replace("std: 0.005", "std: 5E-3").replace("classes: [circle, square, triangle]",
+                                                          "classes: ['1e-3', square, triangle]")
+    spec = loads_spec(text)
+    assert spec.training["lr"] == 0.001 and spec.layer("fc7").params["init"]["std"] == 0.005
+    assert spec.classes[0] == "1e-3"  # quoted in the file: a name, not a number
+    assert loads_spec(dumps_spec(spec)) == spec

@@ -1,6 +1,7 @@
 """edit SPEC ACTION: change a spec's layer stack the way the editor does, and write it back.
 
-Actions: add, move, delete, duplicate, rename, set, input, classes. The file is rewritten in place
+Actions: add, move, delete, duplicate, rename, set, input, classes, and data / training for the settings
+the Training panel edits. The file is rewritten in place
 unless -o names another one (a preset or a bundle's spec can only be written to another file).
 """
 
@@ -15,6 +16,8 @@ from workbench import edits
 from workbench.analysis import analyze
 from workbench.cli.common import BUNDLE_SUFFIX, SPEC_HELP, read_spec_or_report
 from workbench.spec import KINDS, PALETTE, ModelSpec, save_spec
+from workbench.spec import yaml_safe
+from workbench.spec.sections import SECTIONS
 
 
 def add_parser(sub) -> None:
@@ -44,6 +47,10 @@ def add_parser(sub) -> None:
         i.add_argument(key, type=int)
     c = actions.add_parser("classes", help="a number of classes, or names separated by commas")
     c.add_argument("classes")
+    for section in SECTIONS:
+        keys = ", ".join(p.name for p in SECTIONS[section])
+        sec = actions.add_parser(section, help=f"set {section} settings ({keys}); an empty VALUE restores the default")
+        sec.add_argument("values", nargs="+", metavar="KEY=VALUE")
     p.set_defaults(run=run)
 
 
@@ -54,8 +61,18 @@ def parse_value(kind: str, key: str, text: str):
     except KeyError:
         raise edits.EditError(f"a {kind} layer has no parameter '{key}'") from None
     if param.kind in ("bool", "init", "choice", "str"):
-        return yaml.safe_load(text) if text.strip() else None
+        return yaml_safe.safe_load(text) if text.strip() else None
     return edits.parse_param_text(param, text)
+
+
+def parse_setting(section: str, key: str, text: str):
+    """The value typed for ``key`` of the data or training section (YAML scalars: 1e-3, true, sgd, 'a b')."""
+    if not text.strip():
+        return None
+    try:
+        return yaml_safe.safe_load(text)
+    except yaml.YAMLError:
+        raise edits.EditError(f"cannot read '{text}' as a value for {section}.{key}") from None
 
 
 def _pairs(values: list[str]) -> list[tuple[str, str]]:
@@ -113,6 +130,10 @@ def apply_action(spec: ModelSpec, args) -> ModelSpec:
         return edits.rename_layer(spec, args.old, args.new)
     if action == "set":
         return _set(spec, args)
+    if action in SECTIONS:
+        for key, text in _pairs(args.values):
+            spec = edits.set_section_value(spec, action, key, parse_setting(action, key, text))
+        return spec
     if action == "input":
         return edits.set_input(spec, args.channels, args.height, args.width)
     return edits.set_classes(spec, edits.parse_classes(args.classes))

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from workbench.atomic_write import replace_atomically
+from workbench.spec import yaml_safe
 from workbench.spec.layer_kinds import KINDS
 from workbench.spec.migrations import MigrationError, migrate
 from workbench.spec.model import InputShape, Layer, ModelSpec, SourceInfo
@@ -44,8 +45,8 @@ def _line_map(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
 
 def _parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml_safe.compose(text)
+        data = yaml_safe.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -236,7 +237,7 @@ def _dump(value: Any, flow: bool) -> str:
     """YAML for ``value``; falls back to double-quoted strings when plain style would not read back."""
     kwargs = dict(default_flow_style=flow, width=10_000 if flow else 100, sort_keys=False, allow_unicode=True)
     text = yaml.safe_dump(value, **kwargs)
-    if yaml.safe_load(text) != value:
+    if yaml_safe.safe_load(text) != value:
         text = yaml.safe_dump(value, default_style='"', **kwargs)
     text = text.rstrip("\n")
     return text[: -len("\n...")] if text.endswith("\n...") else text
