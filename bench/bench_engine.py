@@ -6,7 +6,8 @@
 2. Engine vs the usual hand-written pipeline: a torch DataLoader over an image folder with per-sample
    PIL transforms (random flip, padded random crop), end to end (reading the images, training,
    validating every epoch); the engine does the same augmentation batched. Target: >= 1.5x.
-   Also shown with the spec option channels_last, which speeds up these small convolutions on CPUs too.
+   The engine runs as users get it (on a CPU: channels-last, the default there); also shown with the
+   layout forced off (``channels_last: false``), the same memory layout as the hand-written pipeline.
 3. On CUDA: engine images/s with bf16/fp16 autocast and channels-last on and off.
 
     python bench/bench_engine.py                  # about 1-2 minutes on a CPU
@@ -190,7 +191,7 @@ def main() -> None:
     print(f"device {device}, {args.images} images {args.size}x{args.size}, batch {args.batch_size}, "
           f"{args.epochs} epochs, torch threads {torch.get_num_threads()}")
 
-    spec = make_spec(args)
+    spec = make_spec(args, extra=", channels_last: false")  # the plain loop keeps the default NCHW layout
     data = load_data(spec, device=device)
     plain_loop(spec, data, device, 1)  # warm-up: first-use costs are not what is measured
     plain, engine = [], []
@@ -206,17 +207,17 @@ def main() -> None:
         write_folder(root, args)
         aug = f", flip: true, crop_padding: {PAD}"
         folder_spec = make_spec(args, source="folder", path=root, data_extra=aug)
-        cl_spec = make_spec(args, source="folder", path=root, data_extra=aug, extra=", channels_last: true")
-        usual, ours, ours_cl = [], [], []
+        nchw_spec = make_spec(args, source="folder", path=root, data_extra=aug, extra=", channels_last: false")
+        usual, ours, ours_nchw = [], [], []
         for _ in range(args.repeats):
             usual.append(usual_pipeline(folder_spec, root, device, args))
             ours.append(engine_end_to_end(folder_spec, root, device))
-            ours_cl.append(engine_end_to_end(cl_spec, root, device))
+            ours_nchw.append(engine_end_to_end(nchw_spec, root, device))
     print(f"\n[2] end to end from an image folder, seconds (best of {args.repeats}): "
           f"DataLoader + PIL transforms ({args.workers} workers) {min(usual):.2f}, engine {min(ours):.2f}, "
-          f"engine with channels_last {min(ours_cl):.2f}")
-    print(f"    speed-up engine vs usual pipeline = {min(usual) / min(ours):.2f}x, "
-          f"with channels_last {min(usual) / min(ours_cl):.2f}x   (target >= 1.5x)")
+          f"engine with channels_last off {min(ours_nchw):.2f}")
+    print(f"    speed-up engine vs usual pipeline = {min(usual) / min(ours):.2f}x   (target >= 1.5x); "
+          f"with channels_last off {min(usual) / min(ours_nchw):.2f}x")
 
     if device.type == "cuda":
         print("\n[3] CUDA options, engine images/s:")

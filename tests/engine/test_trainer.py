@@ -213,6 +213,15 @@ def test_optimisers_and_options_train(training):
     assert any(not torch.equal(a, b) for a, b in zip(before, trainer.model.parameters()))
 
 
+@pytest.mark.parametrize("training, expected", [("", True), ("channels_last: false", False), ("channels_last: true", True)])
+def test_channels_last_is_the_cpu_default_and_can_be_turned_off(training, expected):
+    trainer = Trainer(make_spec(images=30, training=training), run_dir=False, device="cpu", max_steps=1)
+    weight = trainer.model.c1.weight
+    assert trainer.channels_last is expected
+    assert weight.is_contiguous(memory_format=torch.channels_last) is expected
+    assert trainer.run().status == "completed"
+
+
 def test_callback_error_ends_the_run_as_failed(tmp_path):
     def boom(ctx):
         raise RuntimeError("callback broke")

@@ -18,7 +18,7 @@ def add_parser(sub) -> None:
 def _param_lines(params) -> list[str]:
     lines = []
     for p in params:
-        default = "required" if p.required else f"default {p.default!r}"
+        default = "required" if p.required else ("unset by default" if p.default is None else f"default {p.default!r}")
         lines.append(f"    {p.name:<15} {p.range_text()}; {default}")
         if p.doc:
             lines.append(f"    {'':<15} {p.doc}")

@@ -36,7 +36,8 @@ TRAINING_PARAMS: tuple[Param, ...] = (
     Param("monitor", "choice", default="val_loss", doc="Metric for best checkpoint and early stopping.", choices=("val_loss", "val_acc")),
     Param("device", "str", default="auto", doc="auto, cpu, cuda, cuda:N or mps."),
     Param("precision", "choice", default="fp32", doc="Mixed precision on CUDA.", choices=("fp32", "bf16", "fp16")),
-    Param("channels_last", "bool", default=False, doc="Channels-last memory format (faster convolutions on many CPUs and with AMP on CUDA)."),
+    Param("channels_last", "bool", default=None, nullable=True,
+          doc="Channels-last memory format; unset: on for the CPU (faster there for every preset), off on GPUs."),
     Param("compile", "bool", default=False, doc="Compile the model with torch.compile."),
 )
 

@@ -78,7 +78,8 @@ class Trainer:
         self._stop_reason = "stopped by request"
 
         self.model = build_model(spec).to(self.device)
-        self.channels_last = bool(t("channels_last"))
+        layout = t("channels_last")  # unset: channels-last on the CPU, where it speeds up every preset
+        self.channels_last = self.device.type == "cpu" if layout is None else bool(layout)
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         self._forward = torch.compile(self.model) if t("compile") else self.model
