@@ -53,3 +53,10 @@ def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
     if device.type != "cuda":
         return None
     return _AUTOCAST_DTYPES.get(precision)
+
+
+def uses_channels_last(spec, device: torch.device) -> bool:
+    """Whether training ``spec`` on ``device`` uses the channels-last layout: ``training.channels_last``, and
+    when unset, on for the CPU (faster there for every preset) and off on GPUs."""
+    layout = spec.training_value("channels_last")
+    return device.type == "cpu" if layout is None else bool(layout)

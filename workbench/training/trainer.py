@@ -26,7 +26,7 @@ from workbench.data.dataset import DataBundle, load_data
 from workbench.spec.model import ModelSpec
 from workbench.training import state as run_state
 from workbench.training.context import TrainContext
-from workbench.training.devices import autocast_dtype, resolve_device
+from workbench.training.devices import autocast_dtype, resolve_device, uses_channels_last
 from workbench.training.errors import TrainingError
 from workbench.training.evaluate import evaluate
 from workbench.training.events import CheckpointEvent, EpochEvent, RunEnded, RunStarted, StepEvent, event_dict
@@ -78,8 +78,7 @@ class Trainer:
         self._stop_reason = "stopped by request"
 
         self.model = build_model(spec).to(self.device)
-        layout = t("channels_last")  # unset: channels-last on the CPU, where it speeds up every preset
-        self.channels_last = self.device.type == "cpu" if layout is None else bool(layout)
+        self.channels_last = uses_channels_last(spec, self.device)
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         self._forward = torch.compile(self.model) if t("compile") else self.model

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from workbench.analysis import analyze
 from workbench.analysis.formatting import human_count
 from workbench.builder import build_model
+from workbench.training.devices import uses_channels_last
 from workbench.gui.training.tasks import BackgroundTask, wait_or_keep
 from workbench.spec import ModelSpec
 
@@ -57,8 +58,11 @@ def measure_epoch(spec: ModelSpec, device: str, train_images: int, val_images: i
     macs = analyze(spec).total_macs
     batch = max(1, min(spec.training_value("batch_size"), 64 if device != "cpu" else 8))
     model = build_model(spec, seed=0).to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
     x = torch.randn(batch, spec.input.channels, spec.input.height, spec.input.width, device=device)
+    if uses_channels_last(spec, torch.device(device)):  # the layout the trainer will use
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
     y = torch.randint(0, spec.num_classes, (batch,), device=device)
 
     def step() -> None:
