@@ -53,5 +53,5 @@ def main(argv: list[str]) -> int:
     if any(a in ("-h", "--help") for a in argv[1:]):
         print(USAGE)
         return 0
-    window = start(argv)
-    return QApplication.instance().exec() if window is not None else 1
+    window = start(argv)  # this reference keeps the window alive while the event loop runs
+    return QApplication.instance().exec() if window.isVisible() else 1
