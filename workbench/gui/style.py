@@ -22,6 +22,7 @@ BACKGROUND = "#f3f5f8"
 ERROR = "#dc2626"
 ERROR_SOFT = "#fee2e2"
 WARNING = "#d97706"
+DISABLED_TEXT = "#a3acb9"
 MONO_FAMILY = "monospace"
 
 STYLE_SHEET = f"""
@@ -59,6 +60,9 @@ def apply_theme(app: QApplication) -> None:
     palette.setColor(QPalette.ColorRole.ToolTipBase, QColor(SURFACE))
     palette.setColor(QPalette.ColorRole.ToolTipText, QColor(TEXT))
     palette.setColor(QPalette.ColorRole.PlaceholderText, QColor("#94a3b8"))
+    disabled = QPalette.ColorGroup.Disabled  # setColor(role, …) above set every group: grey out the disabled one
+    for role in (QPalette.ColorRole.ButtonText, QPalette.ColorRole.Text, QPalette.ColorRole.WindowText):
+        palette.setColor(disabled, role, QColor(DISABLED_TEXT))
     app.setPalette(palette)
     app.setStyleSheet(STYLE_SHEET)
 
