@@ -109,6 +109,14 @@ def rename_layer(spec: ModelSpec, old: str, new: str) -> ModelSpec:
     return out
 
 
+def _store(values: dict, key: str, value: Any) -> None:
+    """Set ``key``, or remove it when ``value`` is None (so that the default applies)."""
+    if value is None:
+        values.pop(key, None)
+    else:
+        values[key] = value
+
+
 def set_param(spec: ModelSpec, name: str, key: str, value: Any) -> ModelSpec:
     """Set parameter ``key`` of layer ``name``; ``None`` removes it so that the default applies.
 
@@ -119,11 +127,7 @@ def set_param(spec: ModelSpec, name: str, key: str, value: Any) -> ModelSpec:
     if key not in KINDS[layer.type].param_names:
         raise EditError(f"a {layer.type} layer has no parameter '{key}'")
     out = spec.copy()
-    params = out.layers[index].params
-    if value is None:
-        params.pop(key, None)
-    else:
-        params[key] = value
+    _store(out.layers[index].params, key, value)
     return out
 
 
@@ -142,11 +146,7 @@ def set_section_value(spec: ModelSpec, section: str, key: str, value: Any) -> Mo
         if problem:
             raise EditError(problem)
     out = spec.copy()
-    values = out.data if section == "data" else out.training
-    if value is None:
-        values.pop(key, None)
-    else:
-        values[key] = value
+    _store(out.data if section == "data" else out.training, key, value)
     return out
 
 

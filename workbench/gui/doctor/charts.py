@@ -20,19 +20,33 @@ _TRIAL_COLOURS = ("#dc2626", "#2563eb", "#16a34a", "#d97706", "#7c3aed", "#0891b
 
 
 
-class InitChart(pg.PlotWidget):
-    """Input-dependent share and activation std for each layer (log scale): where the signal dies."""
+class _LayerChart(pg.PlotWidget):
+    """A log-scale chart of per-layer values from 1e-5 to 3, with the weak-signal share marked."""
 
-    def __init__(self, parent=None):
+    def __init__(self, title: str, parent=None):
         super().__init__(parent, background=SURFACE)
-        self.setTitle("Per layer at initialisation (log scale)", color=MUTED, size="10pt")
+        self.setTitle(title, color=MUTED, size="10pt")
         self.showGrid(x=False, y=True, alpha=0.25)
         self.setMinimumHeight(170)
         self.setLogMode(y=True)
         self.legend = self.addLegend(offset=(10, -10))
-        self.getAxis("left").setLabel("value")
         self.getAxis("left").setStyle(maxTextLevel=0)
         self.names: list[str] = []
+
+    def _finish(self) -> None:
+        """Mark the weak-signal share and fix the ranges, so charts compare at a glance."""
+        self.addItem(pg.InfiniteLine(pos=math.log10(WEAK_SHARE), angle=0,
+                                     pen=pg.mkPen(WARNING, style=Qt.PenStyle.DashLine)))
+        self.setXRange(-0.5, len(self.names) - 0.5, padding=0)
+        self.setYRange(math.log10(_FLOOR), math.log10(3), padding=0)
+
+
+class InitChart(_LayerChart):
+    """Input-dependent share and activation std for each layer (log scale): where the signal dies."""
+
+    def __init__(self, parent=None):
+        super().__init__("Per layer at initialisation (log scale)", parent)
+        self.getAxis("left").setLabel("value")
 
     def show_report(self, report: InitReport) -> None:
         self.clear()
@@ -46,34 +60,23 @@ class InitChart(pg.PlotWidget):
                   symbolBrush=ERROR, name="input-dependent share")
         self.plot(xs, [max(v, _FLOOR) for v in std], pen=pg.mkPen(ACCENT, width=2), symbol="s", symbolSize=6,
                   symbolBrush=ACCENT, name="activation std (logits: spread across images)")
-        line = pg.InfiniteLine(pos=math.log10(WEAK_SHARE), angle=0, pen=pg.mkPen(WARNING, style=Qt.PenStyle.DashLine))
-        self.addItem(line)
         crowded = len(self.names) > _MAX_LABELS
         major = [(i, n) for i, (n, t) in enumerate(zip(self.names, types)) if not crowded or t in _LABELLED]
         minor = [(i, "") for i, t in enumerate(types) if crowded and t not in _LABELLED]
         self.getAxis("bottom").setTicks([major, minor])
-        self.setXRange(-0.5, len(xs) - 0.5, padding=0)
-        self.setYRange(math.log10(_FLOOR), math.log10(3), padding=0)
+        self._finish()
 
 
-class CompareChart(pg.PlotWidget):
+class CompareChart(_LayerChart):
     """Two stacks' input-dependent share, layer by layer on aligned rows (log scale): where each loses the image."""
 
     def __init__(self, parent=None):
-        super().__init__(parent, background=SURFACE)
-        self.setTitle("Input-dependent share at initialisation (log scale)", color=MUTED, size="10pt")
-        self.showGrid(x=False, y=True, alpha=0.25)
-        self.setMinimumHeight(170)
-        self.setLogMode(y=True)
-        self.legend = self.addLegend(offset=(10, -10))
-        self.getAxis("left").setStyle(maxTextLevel=0)
-        self.names: list[str] = []
+        super().__init__("Input-dependent share at initialisation (log scale)", parent)
 
     def show_comparison(self, comparison: Comparison) -> None:
         self.clear()
         rows = comparison.rows
         self.names = [r.name for r in rows] + ["logits"]
-        xs = list(range(len(self.names)))
         for side, colour, style, report in (("a", ACCENT, Qt.PenStyle.SolidLine, comparison.report_a),
                                             ("b", ERROR, Qt.PenStyle.DashLine, comparison.report_b)):
             points = [(i, getattr(r, side).signal_share) for i, r in enumerate(rows) if getattr(r, side) is not None]
@@ -81,12 +84,9 @@ class CompareChart(pg.PlotWidget):
             x, y = zip(*points)
             self.plot(list(x), [max(v, _FLOOR) for v in y], pen=pg.mkPen(colour, width=2, style=style), symbol="o",
                       symbolSize=6, symbolBrush=colour, name=report.spec_name)
-        self.addItem(pg.InfiniteLine(pos=math.log10(WEAK_SHARE), angle=0,
-                                     pen=pg.mkPen(WARNING, style=Qt.PenStyle.DashLine)))
         step = max(1, len(self.names) // _MAX_LABELS + (len(self.names) % _MAX_LABELS > 0))
         self.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(self.names) if i % step == 0 or n == "logits"]])
-        self.setXRange(-0.5, len(xs) - 0.5, padding=0)
-        self.setYRange(math.log10(_FLOOR), math.log10(3), padding=0)
+        self._finish()
 
 
 class TrialChart(pg.PlotWidget):
