@@ -25,6 +25,20 @@ data: {{source: shapes, images: 480, seed: 0, val_split: 0.2}}
 training: {{optimizer: adam, lr: 0.005, batch_size: 32, epochs: 5, seed: 0}}
 """
 
+# a six-step run (3×16×16, 36 training images, batches of 12, two epochs) for the recording tests
+SMALL = """
+name: hist-test
+input: {channels: 3, height: 16, width: 16}
+classes: 3
+layers:
+  - {name: conv1, type: conv, filters: 4, kernel: 3, padding: same, activation: relu}
+  - {name: pool1, type: maxpool, kernel: 2}
+  - {name: flat, type: flatten}
+  - {name: fc, type: dense, units: 3, activation: none}
+data: {source: shapes, images: 48, seed: 0, val_split: 0.25}
+training: {optimizer: adam, lr: 0.01, batch_size: 12, epochs: 2, seed: 0}
+"""
+
 
 @pytest.fixture(scope="session")
 def shapes_run(tmp_path_factory):

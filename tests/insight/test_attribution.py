@@ -12,7 +12,8 @@ import torch.nn.functional as F
 from tests.insight.conftest import SIZE
 from workbench.builder import build_model
 from workbench.data.shapes import generate_shapes
-from workbench.insight import Explainer, InsightError
+from workbench.insight.errors import InsightError
+from workbench.insight.explain import Explainer
 
 
 @pytest.fixture(scope="module")

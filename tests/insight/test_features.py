@@ -9,7 +9,11 @@ from torch import nn
 
 from tests.insight.conftest import SIZE
 from workbench.data.shapes import generate_shapes
-from workbench.insight import Explainer, InsightError, channel_norms, feature_maps, kernel_tiles, layer_outputs, spatial_layer
+from workbench.insight.errors import InsightError
+from workbench.insight.explain import Explainer
+from workbench.insight.features import feature_maps
+from workbench.insight.filters import channel_norms, kernel_tiles
+from workbench.insight.layers import layer_outputs, spatial_layer
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,8 @@ from PIL import Image
 from workbench.data.errors import DataError
 from workbench.data.folder import load_image
 from workbench.export import ModelFileError, load_trained
-from workbench.insight import METHOD_TITLES, METHODS, Explainer, InsightError, class_index, spatial_layer
-from workbench.insight.overlay import as_rgb, overlay, upscale
+from workbench.insight.errors import InsightError
+from workbench.insight.methods import METHOD_TITLES, METHODS
 
 
 def add_parser(sub) -> None:
@@ -48,13 +48,11 @@ def _stem(path: Path, taken: set[str]) -> str:
     return stem
 
 
-def explanation_picture(image: np.ndarray, heat: np.ndarray) -> np.ndarray:
-    """The image and the map over it, side by side, enlarged to be seen (uint8 H×W×3)."""
-    gap = np.full((image.shape[1], 2, 3), 255, dtype=np.uint8)
-    return upscale(np.concatenate([as_rgb(image), gap, overlay(image, heat)], axis=1))
-
-
 def run(args) -> int:
+    from workbench.insight.explain import Explainer, class_index  # loads Captum: only when explaining
+    from workbench.insight.layers import spatial_layer
+    from workbench.insight.overlay import explanation_picture
+
     try:
         explainer = Explainer(load_trained(args.model))
         class_index(explainer.class_names, args.target)

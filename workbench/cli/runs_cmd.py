@@ -1,7 +1,8 @@
 """``runs [DIR]``: the recorded training runs, newest first, with status and final/best metrics.
 
 ``runs --show RUN`` prints one run's epochs, confusion matrix and per-class accuracy; ``runs --compare RUN RUN…``
-puts runs side by side, epoch by epoch (what the app's overlaid curves show).
+puts runs side by side, epoch by epoch (what the app's overlaid curves show); ``runs --tensorboard RUN…`` writes
+TensorBoard event files from runs' records.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ def add_parser(sub) -> None:
     group.add_argument("--show", metavar="RUN",
                        help="one run folder or .wbm bundle: epochs, confusion matrix, per-class accuracy")
     group.add_argument("--compare", nargs="+", metavar="RUN", help="two or more run folders side by side")
+    group.add_argument("--tensorboard", nargs="+", metavar="RUN",
+                       help="write TensorBoard event files from run folders' records (into RUN/tensorboard)")
     p.set_defaults(run=run)
 
 
@@ -128,6 +131,10 @@ def _compare(records: list[RunRecord]) -> int:
 
 
 def run(args) -> int:
+    if args.tensorboard:
+        from workbench.cli.runs_insight import to_tensorboard
+
+        return to_tensorboard(args.tensorboard)
     try:
         if args.show:
             return _show(_open_bundle(args.show) if args.show.endswith(BUNDLE_SUFFIX) else open_run(args.show))

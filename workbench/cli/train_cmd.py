@@ -17,6 +17,8 @@ from workbench.cli.common import SPEC_HELP, read_spec_or_report
 from workbench.data import DataError, load_data
 from workbench.doctor import Finding, sort_findings, static_findings
 from workbench.doctor.monitor import TrainingMonitor
+from workbench.insight.recording import run_recorders
+from workbench.insight.tensorboard import TensorBoardMissing
 from workbench.spec import SpecError
 from workbench.training import DiagnosisEvent, EpochEvent, RunEnded, RunStarted, StepEvent, Trainer, TrainingError, open_run
 from workbench.training.devices import resolve_device
@@ -44,6 +46,10 @@ def add_parser(sub) -> None:
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped run from its last checkpoint, in its folder")
     p.add_argument("--out", metavar="DIR", help="folder for the new run folder (default: ./runs or $WORKBENCH_RUNS)")
     p.add_argument("--log-every", type=_positive, default=10, metavar="N", help="steps between progress updates (default 10)")
+    p.add_argument("--histograms", type=_positive, metavar="N",
+                   help="record histograms of weights, gradients and activations every N steps (off by default)")
+    p.add_argument("--tensorboard", action="store_true",
+                   help="also write TensorBoard event files into the run folder's tensorboard/ folder")
     p.add_argument("--no-doctor", action="store_true",
                    help="do not check the spec before training nor watch the run (the doctor is on by default)")
     p.set_defaults(run=run)
@@ -164,6 +170,7 @@ def _spec_for(args):
 
 def run(args) -> int:
     try:
+        recorders = run_recorders(args.histograms or 0, args.tensorboard)
         spec = _spec_for(args)
         if spec is None:
             return 1
@@ -175,6 +182,9 @@ def run(args) -> int:
         callbacks = () if args.no_doctor else (TrainingMonitor(),)
         trainer = Trainer(spec, data, device=device, log_every=args.log_every, resume_from=args.resume,
                           runs_root=args.out, callbacks=callbacks)
+        recorders.attach(trainer)
+    except TensorBoardMissing as exc:
+        return _error(str(exc))
     except SpecError as exc:
         for problem in exc.problems:
             print(problem.format(), file=sys.stderr)

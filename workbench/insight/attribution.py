@@ -16,9 +16,8 @@ from torch import nn
 
 from workbench.insight.errors import InsightError
 from workbench.insight.layers import module_named, spatial_layer
+from workbench.insight.methods import METHODS
 
-METHODS = ("gradcam", "saliency", "ig", "occlusion")
-METHOD_TITLES = {"gradcam": "Grad-CAM", "saliency": "saliency", "ig": "integrated gradients", "occlusion": "occlusion"}
 IG_STEPS = 32
 
 

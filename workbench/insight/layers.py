@@ -29,7 +29,7 @@ class LayerOutput:
         return len(self.shape) == 3 and self.shape[1] * self.shape[2] > 1
 
 
-def _internal(name: str, modules: dict[str, nn.Module]) -> bool:
+def is_internal(name: str, modules: dict[str, nn.Module]) -> bool:
     """The activation inside a conv or dense layer: the same output as its layer, under a second name."""
     parent, _, last = name.rpartition(".")
     return last == "act" and isinstance(modules.get(parent), (ConvLayer, DenseLayer))
@@ -64,7 +64,7 @@ def layer_outputs(model: nn.Module, input_shape: tuple[int, int, int], internal:
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     with recording(model) as outputs, torch.no_grad():
         model(torch.zeros(1, *input_shape, device=device))
-    return [LayerOutput(name, tuple(out.shape[1:])) for name, out in outputs.items() if internal or not _internal(name, modules)]
+    return [LayerOutput(name, tuple(out.shape[1:])) for name, out in outputs.items() if internal or not is_internal(name, modules)]
 
 
 def spatial_layer(model: nn.Module, input_shape: tuple[int, int, int], name: str | None = None) -> LayerOutput:
@@ -72,7 +72,7 @@ def spatial_layer(model: nn.Module, input_shape: tuple[int, int, int], name: str
     not exist or has no spatial size."""
     layers = layer_outputs(model, input_shape, internal=True)
     modules = dict(model.named_modules())
-    spatial = [layer for layer in layers if layer.spatial and not _internal(layer.name, modules)]
+    spatial = [layer for layer in layers if layer.spatial and not is_internal(layer.name, modules)]
     choices = ", ".join(layer.name for layer in spatial) or "none"
     if name is None:
         if not spatial:

@@ -42,3 +42,9 @@ def upscale(rgb: np.ndarray, min_side: int = MIN_SIDE) -> np.ndarray:
     """``rgb`` enlarged by a whole factor (pixels stay square and sharp) until its short side is ``min_side``."""
     factor = max(1, -(-min_side // max(1, min(rgb.shape[:2]))))
     return rgb.repeat(factor, axis=0).repeat(factor, axis=1)
+
+
+def explanation_picture(image: np.ndarray, heat: np.ndarray) -> np.ndarray:
+    """The image and the map over it, side by side, enlarged to be seen (uint8 H×W×3)."""
+    gap = np.full((image.shape[1], 2, 3), 255, dtype=np.uint8)
+    return upscale(np.concatenate([as_rgb(image), gap, overlay(image, heat)], axis=1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -29,3 +30,4 @@ class TrainContext:
     inputs: torch.Tensor | None = None
     targets: torch.Tensor | None = None
     last_epoch: EpochEvent | None = None  # the latest finished epoch, with its validation metrics
+    run_dir: Path | None = None  # the run folder, None when the run writes none

@@ -1,7 +1,7 @@
 """Run folders: creating them, writing their records, and reading runs back for comparison.
 
 A run folder ``<YYYYmmdd-HHMMSS>-<spec name>/`` holds ``spec.yaml``, ``run.json``, ``steps.jsonl``,
-``epochs.jsonl``, ``summary.json``, ``confusion.json`` and ``checkpoints/{last,best}.pt``.
+``epochs.jsonl``, ``summary.json``, ``confusion.json``, ``findings.jsonl`` and ``checkpoints/{last,best}.pt``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ STEPS_FILE = "steps.jsonl"
 EPOCHS_FILE = "epochs.jsonl"
 SUMMARY_FILE = "summary.json"
 CONFUSION_FILE = "confusion.json"
+FINDINGS_FILE = "findings.jsonl"  # the doctor's findings during the run, one per line
 CHECKPOINTS = "checkpoints"
 
 
@@ -91,7 +92,7 @@ class RunWriter:
 
     def truncate_after(self, step: int, epoch: int) -> None:
         """Drop records newer than a checkpoint (``step``, ``epoch``) before resuming from it."""
-        for name, key, limit in ((STEPS_FILE, "step", step), (EPOCHS_FILE, "epoch", epoch)):
+        for name, key, limit in ((STEPS_FILE, "step", step), (EPOCHS_FILE, "epoch", epoch), (FINDINGS_FILE, "step", step)):
             kept = [r for r in _read_jsonl(self.path / name) if r.get(key, 0) <= limit]
             write_text_atomic(self.path / name, "".join(json.dumps(r) + "\n" for r in kept))
         (self.path / SUMMARY_FILE).unlink(missing_ok=True)
@@ -136,6 +137,10 @@ class RunRecord:
     @property
     def summary(self) -> dict | None:
         return _read_json(self.path / SUMMARY_FILE)
+
+    @property
+    def findings(self) -> list[dict]:
+        return _read_jsonl(self.path / FINDINGS_FILE)
 
     @property
     def confusion(self) -> dict | None:

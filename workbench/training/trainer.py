@@ -29,9 +29,11 @@ from workbench.training.context import TrainContext
 from workbench.training.devices import autocast_dtype, resolve_device, uses_channels_last
 from workbench.training.errors import TrainingError
 from workbench.training.evaluate import evaluate
-from workbench.training.events import CheckpointEvent, EpochEvent, RunEnded, RunStarted, StepEvent, event_dict
+from workbench.training.events import (CheckpointEvent, DiagnosisEvent, EpochEvent, RunEnded, RunStarted, StepEvent,
+                                       event_dict, finding_record)
 from workbench.training.optim import LRSchedule, make_optimizer
-from workbench.training.runs import CONFUSION_FILE, EPOCHS_FILE, STEPS_FILE, SUMMARY_FILE, RunWriter, new_run_dir
+from workbench.training.runs import (CONFUSION_FILE, EPOCHS_FILE, FINDINGS_FILE, STEPS_FILE, SUMMARY_FILE, RunWriter,
+                                     new_run_dir)
 
 
 class _Diverged(Exception):
@@ -146,11 +148,13 @@ class Trainer:
 
     # ---- plumbing ----
     def _emit(self, event) -> None:
+        if isinstance(event, DiagnosisEvent) and self._writer:
+            self._writer.append(FINDINGS_FILE, finding_record(event))
         for fn in list(self._listeners):
             fn(event)
 
     def _call(self, hook: str) -> None:
-        self.ctx.step, self.ctx.epoch = self.step, self.epoch
+        self.ctx.step, self.ctx.epoch, self.ctx.run_dir = self.step, self.epoch, self.run_dir
         for cb in self.callbacks:
             fn = getattr(cb, hook, None)
             if fn is not None:
