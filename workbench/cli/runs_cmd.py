@@ -2,7 +2,7 @@
 
 ``runs --show RUN`` prints one run's epochs, confusion matrix and per-class accuracy; ``runs --compare RUN RUN…``
 puts runs side by side, epoch by epoch (what the app's overlaid curves show); ``runs --tensorboard RUN…`` writes
-TensorBoard event files from runs' records.
+TensorBoard event files from runs' records; ``runs --report RUN --out report.html`` writes a shareable report.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ def add_parser(sub) -> None:
     group.add_argument("--compare", nargs="+", metavar="RUN", help="two or more run folders side by side")
     group.add_argument("--tensorboard", nargs="+", metavar="RUN",
                        help="write TensorBoard event files from run folders' records (into RUN/tensorboard)")
+    group.add_argument("--report", metavar="RUN", help="write one run as a self-contained HTML file (see --out)")
+    p.add_argument("--out", metavar="FILE", help="where --report writes (default: RUN/report.html)")
     p.set_defaults(run=run)
 
 
@@ -135,6 +137,10 @@ def run(args) -> int:
         from workbench.cli.runs_insight import to_tensorboard
 
         return to_tensorboard(args.tensorboard)
+    if args.report:
+        from workbench.cli.runs_insight import to_report
+
+        return to_report(args.report, args.out)
     try:
         if args.show:
             return _show(_open_bundle(args.show) if args.show.endswith(BUNDLE_SUFFIX) else open_run(args.show))

@@ -21,7 +21,7 @@ from workbench.gui.training.run_controls import RunControls
 from workbench.gui.training.runs_list import RunsList
 from workbench.gui.training.settings_form import SettingsForm
 from workbench.gui.training.tasks import BackgroundTask, wait_or_keep
-from workbench.gui.training.validation import ValidationResults, predict_run
+from workbench.training.validation import ValidationResults, predict_run
 from workbench.gui.training.worker import TrainingWorker, start_worker
 from workbench.spec import ModelSpec
 from workbench.training.events import DiagnosisEvent, EpochEvent, RunEnded, RunStarted

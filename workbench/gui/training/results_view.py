@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui.training.images import Thumbnail
-from workbench.gui.training.validation import ValidationResults
+from workbench.training.validation import ValidationResults
 
 GRID_COLUMNS = 6
 MISTAKE_COLOUR = "#c62828"

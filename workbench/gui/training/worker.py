@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from workbench.gui.training.curves import RunCurves
 from workbench.gui.training.tasks import user_message
-from workbench.gui.training.validation import predict_validation
+from workbench.training.validation import predict_validation
 from workbench.spec import ModelSpec
 from workbench.training.events import EpochEvent, StepEvent
 from workbench.training.trainer import Trainer
