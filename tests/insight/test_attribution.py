@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tests.insight.conftest import SIZE
+from tests.insight.models import SIZE
 from workbench.builder import build_model
 from workbench.data.shapes import generate_shapes
 from workbench.insight.errors import InsightError

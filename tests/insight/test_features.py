@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from tests.insight.conftest import SIZE
+from tests.insight.models import SIZE
 from workbench.data.shapes import generate_shapes
 from workbench.insight.errors import InsightError
 from workbench.insight.explain import Explainer

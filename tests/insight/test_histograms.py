@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from workbench.insight.histograms import HISTOGRAMS_FILE, HistogramRecorder, read_histograms
-from tests.insight.conftest import SMALL
+from tests.insight.models import SMALL
 from workbench.spec import loads_spec
 from workbench.training import Trainer
 from workbench.training.checkpoint import load_checkpoint

@@ -7,7 +7,7 @@ import json
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from tests.insight.conftest import SMALL
+from tests.insight.models import SMALL
 from workbench.cli import main
 from workbench.doctor.findings import Finding
 from workbench.insight import tensorboard as tb

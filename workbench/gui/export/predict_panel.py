@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -49,6 +49,8 @@ def _blank_icon() -> QIcon:
 
 class PredictPanel(QWidget):
     """Try a trained model on image files; ``results`` holds the predictions shown in the list."""
+
+    lookRequested = Signal(str, object)  # model path and uint8 C×H×W image: "where does it look?"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -98,6 +100,10 @@ class PredictPanel(QWidget):
         view_layout.addWidget(QLabel("<b>Input as the model sees it</b>"), 0, Qt.AlignmentFlag.AlignHCenter)
         view_layout.addWidget(self.input_view, 1)
         view_layout.addWidget(self.input_caption)
+        self.look_button = QPushButton("Where it looks")
+        self.look_button.setToolTip("Grad-CAM, saliency or integrated gradients for this image (Inside panel)")
+        self.look_button.clicked.connect(self._request_look)
+        view_layout.addWidget(self.look_button, 0, Qt.AlignmentFlag.AlignHCenter)
         self.chart = ProbabilityChart()
         splitter = QSplitter()
         splitter.addWidget(self.image_list)
@@ -192,12 +198,22 @@ class PredictPanel(QWidget):
             self.input_view.setText("Drop images here")
             self.input_caption.setText(self.results[row].error if 0 <= row < len(self.results) else "")
             self.chart.show_scores([])
+            self.look_button.setEnabled(False)
             return
         result = self.results[row]
+        self.look_button.setEnabled(self.predictor.kind != "onnx")
+        self.look_button.setToolTip("Grad-CAM, saliency or integrated gradients for this image (Inside panel)"
+                                    if self.predictor.kind != "onnx" else
+                                    "An ONNX file has no layers to look inside: open the run folder or bundle")
         c, h, w = result.image.shape
         self.input_view.setPixmap(to_pixmap(result.image.numpy(), INPUT_VIEW_SIZE))
         self.input_caption.setText(f"{result.path.name}\n{w}×{h}, {c} channel(s), resize: {self.predictor.resize}")
         self.chart.show_scores(result.top[: self.top_spin.value()])
+
+    def _request_look(self) -> None:
+        row = self.image_list.currentRow()
+        if self.predictor is not None and 0 <= row < len(self.results) and self.results[row].ok:
+            self.lookRequested.emit(str(self.predictor.path), self.results[row].image.numpy())
 
     # --- choosers and drops -----------------------------------------------------------------------
     def _choose_model_file(self) -> None:

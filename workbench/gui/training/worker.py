@@ -34,6 +34,7 @@ class TrainingWorker(QObject):
         log_every: int,
         callbacks: tuple = (),
         resume_from: str | None = None,
+        listeners: tuple = (),
     ):
         super().__init__()
         self.spec = spec
@@ -41,6 +42,7 @@ class TrainingWorker(QObject):
         self.latest_step: StepEvent | None = None
         self._device, self._log_every, self.callbacks = device, log_every, tuple(callbacks)
         self._resume_from = resume_from
+        self.listeners = tuple(listeners)  # more listeners of the run's events, called on the worker thread
         self._trainer: Trainer | None = None
         self._lock = threading.Lock()
         self._stop_requested = False
@@ -88,6 +90,8 @@ class TrainingWorker(QObject):
             resume_from=self._resume_from,
         )
         trainer.add_listener(self._on_event)
+        for listener in self.listeners:
+            trainer.add_listener(listener)
         with self._lock:
             self._trainer = trainer
             stop_now = self._stop_requested

@@ -1,4 +1,5 @@
-"""One small model trained on the shapes (3×32×32, five epochs), shared by the insight tests."""
+"""One small model trained on the shapes (3×32×32, five epochs), shared by the insight and app tests through
+the top-level conftest, and the spec of a six-step run for the recording tests."""
 
 from __future__ import annotations
 
