@@ -74,7 +74,9 @@ def test_where_it_looks_for_the_predicted_and_a_chosen_class(inside, image):
     caption = inside.looks.caption.text()
     probs = inside.explainer.probabilities(torch.from_numpy(image))
     names = inside.explainer.class_names
-    assert f"Predicted {names[int(probs.argmax())]}" in caption and "Grad-CAM on layer conv1" in caption
+    assert f"Predicted {names[int(probs.argmax())]}" in caption and "Grad-CAM on layer conv3" in caption
+    inside.layers.setCurrentRow(0)
+    assert "Grad-CAM on layer conv1 " in inside.looks.caption.text()
     assert not inside.looks.heat.pixmap().isNull()
     inside.layers.setCurrentRow(4)  # gap: no spatial size, Grad-CAM takes the last spatial layer
     assert "on layer conv3" in inside.looks.caption.text()

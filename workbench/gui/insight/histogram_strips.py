@@ -53,7 +53,7 @@ class HistogramStrips(QWidget):
         for kind in KINDS:
             plot = pg.PlotWidget()
             plot.setBackground("w")
-            plot.setMinimumHeight(90)
+            plot.setMinimumHeight(60)
             plot.setLabel("left", KIND_TITLES[kind])
             plot.setMouseEnabled(x=False, y=False)
             image = pg.ImageItem()

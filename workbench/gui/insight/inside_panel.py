@@ -56,18 +56,19 @@ class InsidePanel(QWidget):
         self.open_image = QPushButton("Open image…")
         self.open_image.clicked.connect(self._choose_image)
         self.thumb = QLabel()
-        self.thumb.setFixedSize(48, 48)
+        self.thumb.setFixedSize(40, 40)
         self.image_label = QLabel()
         self.image_label.setWordWrap(True)
-        bar = QHBoxLayout()
-        bar.addWidget(open_run)
-        bar.addWidget(self.model_label, 2)
-        bar.addWidget(self.thumb)
-        bar.addWidget(self.image_label, 1)
-        bar.addWidget(self.open_image)
+        model_row = QHBoxLayout()
+        model_row.addWidget(open_run)
+        model_row.addWidget(self.model_label, 1)
+        image_row = QHBoxLayout()
+        image_row.addWidget(self.open_image)
+        image_row.addWidget(self.thumb)
+        image_row.addWidget(self.image_label, 1)
 
         self.layers = QListWidget()
-        self.layers.setMinimumWidth(150)
+        self.layers.setMinimumWidth(110)
         self.layers.setToolTip("Up and down move through the layers")
         self.layers.currentRowChanged.connect(lambda _row: self.refresh())
         self.channels = ChannelGrid()
@@ -85,11 +86,13 @@ class InsidePanel(QWidget):
         splitter.addWidget(self.layers)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([170, 600])
+        splitter.setSizes([150, 600])
+        self.tabs.setUsesScrollButtons(True)
         self.message = QLabel(EMPTY_HINT)
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.addLayout(bar)
+        layout.addLayout(model_row)
+        layout.addLayout(image_row)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.message)
         self._say(EMPTY_HINT, MUTED)
@@ -114,7 +117,7 @@ class InsidePanel(QWidget):
         self.layers.blockSignals(True)
         self.layers.clear()
         for layer in layers:
-            self.layers.addItem(f"{layer.name}  {'×'.join(map(str, layer.shape))}")
+            self.layers.addItem(f"{layer.name}\n   {'×'.join(map(str, layer.shape))}")
         self.layers.blockSignals(False)
         self.looks.set_classes(explainer.class_names)
         if self.image is not None and self.image.shape != (c, h, w):
@@ -134,7 +137,7 @@ class InsidePanel(QWidget):
                       f"{'×'.join(map(str, self.explainer.input_shape))}.", ERROR)
             return False
         self.image = np.ascontiguousarray(image, dtype=np.uint8)
-        self.thumb.setPixmap(rgb_pixmap(as_rgb(self.image), 48))
+        self.thumb.setPixmap(rgb_pixmap(as_rgb(self.image), 40))
         self.image_label.setText(caption)
         self._say("", MUTED)
         self.refresh()
@@ -144,6 +147,11 @@ class InsidePanel(QWidget):
         """Show where the model looks in ``image`` for class ``target`` (None: the predicted class)."""
         if self.explainer is not None:
             self.looks.set_classes(self.explainer.class_names, target)
+            spatial = [i for i, layer in enumerate(self.explainer.layers) if layer.spatial]
+            if spatial:  # Grad-CAM's usual layer: the last with a spatial output
+                self.layers.blockSignals(True)
+                self.layers.setCurrentRow(spatial[-1])
+                self.layers.blockSignals(False)
         self.tabs.setCurrentWidget(self.looks)
         return self.set_image(image, caption)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from workbench.gui.insight.pictures import rgb_pixmap
 from workbench.gui.style import MUTED
@@ -11,7 +11,7 @@ from workbench.insight.methods import METHOD_TITLES
 from workbench.insight.overlay import as_rgb, overlay
 
 GUI_METHODS = ("gradcam", "saliency", "ig")  # occlusion takes hundreds of passes: the command line has it
-VIEW_SIZE = 220
+VIEW_SIZE = 260  # the largest side of each picture
 
 
 class LooksView(QWidget):
@@ -28,20 +28,21 @@ class LooksView(QWidget):
                                "last one that has; saliency and integrated gradients attribute to the pixels.")
         self.target = QComboBox()
         self.target.setToolTip("The class to explain: by default the one the model predicted")
-        self.target.setMinimumContentsLength(12)
+        self.target.setMinimumContentsLength(8)
         for box in (self.method, self.target):
             box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no wheel changes while scrolling past
             box.currentIndexChanged.connect(lambda _i: self.changed.emit())
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Method"))
         bar.addWidget(self.method)
-        bar.addWidget(QLabel("for class"))
+        bar.addWidget(QLabel("for"))
         bar.addWidget(self.target, 1)
         self.original = QLabel()
         self.heat = QLabel()
         for label in (self.original, self.heat):
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setMinimumSize(120, 120)
+            label.setMinimumSize(80, 80)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # pictures follow the space
+        self._pictures: tuple | None = None
         pictures = QHBoxLayout()
         pictures.addWidget(self.original, 1)
         pictures.addWidget(self.heat, 1)
@@ -72,11 +73,22 @@ class LooksView(QWidget):
         self.target.setCurrentIndex(0 if target is None else target + 1)
         self.target.blockSignals(False)
 
+    def _draw(self) -> None:
+        if self._pictures is None:
+            return
+        side = max(32, min(VIEW_SIZE, self.heat.width(), self.heat.height()))
+        self.original.setPixmap(rgb_pixmap(self._pictures[0], side))
+        self.heat.setPixmap(rgb_pixmap(self._pictures[1], side))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._draw()
+
     def show_explanation(self, explanation) -> None:
         attribution = explanation.attribution
         names = explanation.class_names
-        self.original.setPixmap(rgb_pixmap(as_rgb(explanation.image), VIEW_SIZE))
-        self.heat.setPixmap(rgb_pixmap(overlay(explanation.image, attribution.heat), VIEW_SIZE))
+        self._pictures = (as_rgb(explanation.image), overlay(explanation.image, attribution.heat))
+        self._draw()
         where = f" on layer {attribution.layer}" if attribution.layer else ""
         predicted = explanation.predicted
         self.caption.setText(
