@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 
+from workbench.check import require_valid_sections
 from workbench.cli.common import SPEC_HELP, read_spec_or_report
 from workbench.data import DataError, load_data
 from workbench.doctor import Finding, sort_findings, static_findings
@@ -159,6 +160,7 @@ def _spec_for(args):
         spec.training["epochs"] = args.epochs
     if args.batch_size:
         spec.training["batch_size"] = args.batch_size
+    require_valid_sections(spec)
     return spec
 
 
