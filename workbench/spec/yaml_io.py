@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import difflib
 import os
-import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from workbench.atomic_write import replace_atomically
+from workbench.bounded_read import FileTooLarge, NotARegularFile, read_bounded
 from workbench.spec import yaml_safe
 from workbench.spec.layer_kinds import KINDS
 from workbench.spec.migrations import MigrationError, migrate
@@ -218,24 +218,6 @@ def loads_spec(text: str, file: str = "<spec>") -> ModelSpec:
     return _Reader(SourceInfo(file, lines)).read(data)
 
 
-def _read_spec_bytes(path: Path) -> bytes:
-    """The bytes of ``path`` when it is a regular file within :data:`MAX_FILE_BYTES`.
-
-    Devices, FIFOs and sockets are refused before anything is read (``/dev/zero`` never ends, a FIFO blocks).
-    """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as f:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise IsADirectoryError
-        if not stat.S_ISREG(mode):
-            raise SpecError([Problem("not a regular file (a device, pipe or socket)", "give a .yaml spec file", file=str(path))])
-        data = f.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise SpecError([Problem("file is too large to be a spec", "spec files are a few kilobytes", file=str(path))])
-    return data
-
-
 def _decode(data: bytes, file: str) -> str:
     try:
         return data.decode("utf-8")
@@ -251,7 +233,11 @@ def load_spec(path: str | os.PathLike) -> ModelSpec:
     """Read a spec file; raise :class:`SpecError` (never a traceback) when it cannot be read."""
     path = Path(path)
     try:
-        data = _read_spec_bytes(path)
+        data = read_bounded(path, MAX_FILE_BYTES)
+    except NotARegularFile:
+        raise SpecError([Problem("not a regular file (a device, pipe or socket)", "give a .yaml spec file", file=str(path))]) from None
+    except FileTooLarge:
+        raise SpecError([Problem("file is too large to be a spec", "spec files are a few kilobytes", file=str(path))]) from None
     except FileNotFoundError:
         raise SpecError([Problem("file not found", "check the path", file=str(path))]) from None
     except IsADirectoryError:

@@ -228,8 +228,8 @@ class Trainer:
         if self._fresh:
             self._writer.start(self.spec, run_state.run_meta(self))
         else:
+            self._writer.take_over(resumed_at_epoch=self.epoch, epochs=self.epochs)
             self._writer.truncate_after(self.step, self.epoch)
-            self._writer.update_meta(status="running", resumed_at_epoch=self.epoch, epochs=self.epochs)
 
     def _train(self) -> tuple[str, str]:
         if self.epoch >= self.epochs:
