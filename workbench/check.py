@@ -34,6 +34,12 @@ def section_problems(spec: ModelSpec) -> list[Problem]:
                             line=src.line_of(section, p.name) if src else None,
                         )
                     )
+    images = spec.data.get("images")
+    if (spec.data_value("source") == "shapes" and isinstance(images, int) and not isinstance(images, bool)
+            and 0 < images < spec.num_classes):
+        out.append(Problem(f"data.images: {images} images cannot cover {spec.num_classes} classes: some would have none",
+                           f"use at least {spec.num_classes} images (a few dozen per class to learn anything)",
+                           file=src.file if src else None, line=src.line_of("data", "images") if src else None))
     if spec.data_value("source") == "folder" and not spec.data_value("path"):
         out.append(Problem("data.source is folder but data.path is not set", "add data: {path: /my/images}",
                            file=src.file if src else None, line=src.line_of("data") if src else None))

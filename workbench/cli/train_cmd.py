@@ -8,6 +8,7 @@ Ctrl-C stops after the current batch and keeps the last checkpoint; ``--resume R
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -170,6 +171,8 @@ def run(args) -> int:
         spec = _spec_for(args)
         if spec is None:
             return 1
+        if args.out and os.path.exists(args.out) and not os.path.isdir(args.out):
+            raise TrainingError(f"--out '{args.out}' is a file", "give --out the folder for run folders")
         device = resolve_device(args.device or spec.training_value("device"))
         data = load_data(spec, data_path=args.data, device=device)
         _report_data(data)

@@ -41,7 +41,11 @@ def _safe_name(name: str) -> str:
 def new_run_dir(spec_name: str, folder=None) -> Path:
     """Create and return a fresh folder ``<folder>/<YYYYmmdd-HHMMSS>-<spec name>`` (suffixed if taken)."""
     base = Path(folder) if folder is not None else runs_dir()
-    base.mkdir(parents=True, exist_ok=True)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = "it is a file" if base.exists() and not base.is_dir() else (exc.strerror or type(exc).__name__)
+        raise TrainingError(f"cannot make the runs folder '{base}': {reason}", "give --out a folder") from None
     stem = f"{time.strftime('%Y%m%d-%H%M%S')}-{_safe_name(spec_name)}"
     for i in range(1, 1000):
         path = base / (stem if i == 1 else f"{stem}-{i}")
