@@ -49,6 +49,11 @@ def _parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
         data, node = yaml_safe.load_with_nodes(text)
     except yaml_safe.RefusedYAML as exc:
         raise SpecError([Problem(exc.problem, exc.hint, file=file, line=exc.problem_mark.line + 1)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control characters)
+        line = text.count("\n", 0, exc.position) + 1
+        raise SpecError([Problem(f"character 0x{exc.character:02x} is not allowed in a spec file",
+                                 "remove it; in a double-quoted text write it as an escape such as \\e",
+                                 file=file, line=line)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
