@@ -64,7 +64,8 @@ def load_predictor(path, checkpoint: str | None = None) -> Predictor:
     if path.is_dir():
         return _torch_predictor(trained_from_run(path, checkpoint), path, "run")
     if not path.is_file():
-        raise ModelFileError(f"'{path}' does not exist", "give a run folder, a .wbm bundle or an .onnx file")
+        what = "is not a regular file" if path.exists() else "does not exist"
+        raise ModelFileError(f"'{path}' {what}", "give a run folder, a .wbm bundle or an .onnx file")
     if path.suffix.lower() in WEIGHTS_ONLY:
         raise ModelFileError(f"'{path.name}' is a {WEIGHTS_ONLY[path.suffix.lower()]}: it has no class names or "
                              "normalisation, so predict cannot use it",
