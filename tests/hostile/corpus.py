@@ -191,8 +191,8 @@ def _bundle(name: str, change, verb: str = "predict") -> Callable[[Context], lis
     return make
 
 
-def _spec_member(ctx_free_text: str):
-    return _with("spec.yaml", ctx_free_text.encode())
+def _spec_member(text: str):
+    return _with("spec.yaml", text.encode())
 
 
 def _bundle_spec(mutate: Callable[[str], str]):
