@@ -79,7 +79,8 @@ def killed_runs(tmp_path_factory):
     for moment, (proc, marker, out) in started.items():
         wait_for(marker, proc)
         (run,) = out.iterdir()
-        refused[moment] = (open_run(run).status, _resume_refusal(run))
+        if moment != "step":  # these wait at their moment until killed; "step" only slows down
+            refused[moment] = (open_run(run).status, _resume_refusal(run))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         runs[moment] = run
@@ -94,7 +95,7 @@ def _resume_refusal(run: Path) -> str:
     return "resumed a run that another process still trains"
 
 
-@pytest.mark.parametrize("moment", ["step", "checkpoint", "validation"])
+@pytest.mark.parametrize("moment", ["checkpoint", "validation"])
 def test_a_live_run_reads_running_and_cannot_be_resumed_twice(moment, killed_runs):
     status, refusal = killed_runs[1][moment]
     assert status == "running" and "still being trained" in refusal
