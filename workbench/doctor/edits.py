@@ -63,13 +63,14 @@ def apply_edit(spec: ModelSpec, edit: dict) -> None:
     if op == "set":
         _set(spec.layer(edit["layer"]).params, edit["key"].split("."), edit["value"])
     elif op == "remove":
-        del spec.layers[spec.index_of(edit["layer"])]
+        del spec.stack_of(edit["layer"])[spec.index_of(edit["layer"])]
     elif op == "insert":
+        stack = spec.layers if edit["after"] is None else spec.stack_of(edit["after"])
         at = 0 if edit["after"] is None else spec.index_of(edit["after"]) + 1
-        spec.layers.insert(at, _layer_from(edit["layer"]))
+        stack.insert(at, _layer_from(edit["layer"]))
     elif op == "move":
-        layer = spec.layers.pop(spec.index_of(edit["layer"]))
-        spec.layers.insert(spec.index_of(edit["after"]) + 1, layer)
+        layer = spec.stack_of(edit["layer"]).pop(spec.index_of(edit["layer"]))
+        spec.stack_of(edit["after"]).insert(spec.index_of(edit["after"]) + 1, layer)
     elif op == "training":
         spec.training[edit["key"]] = copy.deepcopy(edit["value"])
     else:
