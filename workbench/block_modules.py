@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import torch
 from torch import nn
 
@@ -57,9 +55,22 @@ class ParallelBlock(nn.Module):
         return f"merge={self.merge!r}"
 
 
-def projection(in_channels: int, out_channels: int, stride: tuple[int, int], norm: bool) -> nn.Sequential:
-    """The projection shortcut: a 1×1 conv without bias with the body's stride, then batch norm."""
-    parts: list[tuple[str, nn.Module]] = [("conv", nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False))]
-    if norm:
-        parts.append(("bn", nn.BatchNorm2d(out_channels)))
-    return nn.Sequential(OrderedDict(parts))
+class Projection(nn.Module):
+    """The shortcut of a residual block whose body changes the shape: keep every ``stride``-th pixel,
+    then a 1×1 conv without bias and batch norm.
+
+    The same as a 1×1 conv with that stride, written so because torch's CPU kernel for a strided 1×1
+    conv's weight gradient corrupts memory in the channels-last layout (torch 2.13).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, stride: tuple[int, int], norm: bool):
+        super().__init__()
+        self.stride = tuple(stride)
+        self.conv = nn.Conv2d(in_channels, out_channels, 1, bias=False)
+        self.bn = nn.BatchNorm2d(out_channels) if norm else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.bn(self.conv(x[:, :, :: self.stride[0], :: self.stride[1]]))
+
+    def extra_repr(self) -> str:
+        return f"stride={self.stride}"

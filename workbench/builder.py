@@ -15,7 +15,7 @@ from torch import nn
 from workbench.analysis import analyze
 from workbench.analysis.analyze import CopyInfo, LayerInfo
 from workbench.analysis.block_rules import projection_stride
-from workbench.block_modules import ParallelBlock, ResidualBlock, make_activation, projection
+from workbench.block_modules import ParallelBlock, Projection, ResidualBlock, make_activation
 from workbench.spec.model import Layer, ModelSpec
 from workbench.spec.params import pair
 from workbench.spec.problems import SpecError
@@ -183,7 +183,7 @@ def _copy(info: LayerInfo, copy: CopyInfo) -> nn.Module:
         return ParallelBlock(stacks, layer.get("merge"), layer.get("activation"))
     if copy.shortcut == "projection":
         stride = projection_stride(copy.in_shape, copy.out_shape)
-        shortcut = projection(copy.in_shape[0], copy.out_shape[0], stride, layer.get("shortcut_norm"))
+        shortcut = Projection(copy.in_shape[0], copy.out_shape[0], stride, layer.get("shortcut_norm"))
         nn.init.kaiming_normal_(shortcut.conv.weight, nonlinearity="relu")
     else:
         shortcut = nn.Identity()

@@ -79,8 +79,9 @@ def move_layer(spec: ModelSpec, name: str, index: int) -> ModelSpec:
 
 
 def delete_layer(spec: ModelSpec, name: str) -> ModelSpec:
+    index = _layer_index(spec, name)
     out = spec.copy()
-    del out.stack_of(name)[_layer_index(spec, name)]
+    del out.stack_of(name)[index]
     return out
 
 

@@ -122,6 +122,8 @@ class MainWindow(QMainWindow):
         self._shutdown_hooks: list[Callable[[], object]] = []
         self._panel_holders: dict[QWidget, PanelHolder] = {}
         self.edit_actions = EditActions(self, self.controller, self.focus_name_field)
+        ea = self.edit_actions
+        self.stack_view.set_context_actions([*ea.block_actions(), ea.duplicate, ea.delete])
         self._build_menus()
         self.files.refresh_name(preset=DEFAULT_PRESET if document is None else None)
         self._update_status()

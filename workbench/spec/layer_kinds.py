@@ -178,6 +178,8 @@ PALETTE: tuple[tuple[str, str, dict, str], ...] = (
     ("Activation", "activation", {"activation": "relu"}, KINDS["activation"].tooltip),
     ("Flatten", "flatten", {}, KINDS["flatten"].tooltip),
     ("Dense", "dense", {"units": 64}, KINDS["dense"].tooltip),
+    ("Residual block", "residual", {}, KINDS["residual"].tooltip + " Drop layers into its body."),
+    ("Parallel block", "parallel", {}, KINDS["parallel"].tooltip + " Drop layers into its branches."),
 )
 
 RELU_FAMILY = ("relu", "leaky_relu", "elu", "gelu")
