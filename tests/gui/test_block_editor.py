@@ -28,10 +28,13 @@ def area_names(window, block: str, slot: int = 0) -> list[str]:
     return [card.key for card in window.stack_view.card(block).areas[slot].cards]
 
 
-def drop_on(window, mime: QMimeData, widget, y: int) -> None:
-    """Deliver a real drag and drop to the stack column at height ``y`` of ``widget``."""
+def drop_on(window, mime: QMimeData, name: str, edge: str) -> None:
+    """Deliver a real drag and drop to the stack column near the ``top`` or ``bottom`` edge of card ``name``."""
     column = window.stack_view.column
+    QApplication.processEvents()  # rebuilt cards are shown and laid out by queued events
+    widget = window.stack_view.card(name)
     window.stack_view.ensureWidgetVisible(widget, 0, 0)
+    y = 2 if edge == "top" else widget.height() - 3
     point = QPointF(widget.mapTo(column, QPoint(widget.width() // 2, y)))
     actions = Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
     args = (mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
@@ -128,14 +131,13 @@ def test_unwrap_that_would_change_the_network_is_refused_with_a_message(win):
 
 def test_drag_cards_into_and_out_of_a_body_and_across_branches(win):
     view = win.stack_view
-    s1c2 = view.card("s1c2")
-    drop_on(win, layer_mime("stem"), s1c2, s1c2.height() - 3)  # lower half of the last card: after it
+    drop_on(win, layer_mime("stem"), "s1c2", "bottom")  # lower half of the last card: after it
     assert body(win, "stage1") == ["s1c1", "s1c2", "stem"] and area_names(win, "stage1") == ["s1c1", "s1c2", "stem"]
-    drop_on(win, layer_mime("s1c1"), view.card("stage1"), 2)  # on the block's top edge: before it, outside
+    drop_on(win, layer_mime("s1c1"), "stage1", "top")  # on the block's top edge: before it, outside
     assert [c.key for c in view.cards][:2] == ["s1c1", "stage1"] and body(win, "stage1") == ["s1c2", "stem"]
-    drop_on(win, layer_mime("b1"), view.card("inner"), view.card("inner").height() - 3)
+    drop_on(win, layer_mime("b1"), "inner", "bottom")
     assert body(win, "mix", 0) == [] and body(win, "mix", 1) == ["b2", "inner", "b1"]
-    drop_on(win, layer_mime("stage1"), view.card("b2c"), 2)  # a block into another's body
+    drop_on(win, layer_mime("stage1"), "b2c", "top")  # a block into another's body
     assert body(win, "inner") == ["stage1", "b2c"]
     win.document.undo_stack.undo()
     win.document.undo_stack.undo()
@@ -145,7 +147,7 @@ def test_drag_cards_into_and_out_of_a_body_and_across_branches(win):
 
 
 def test_a_block_cannot_be_dropped_into_itself(win):
-    drop_on(win, layer_mime("mix"), win.stack_view.card("b2c"), 2)
+    drop_on(win, layer_mime("mix"), "b2c", "top")
     assert body(win, "inner") == ["b2c"] and "into itself" in win.statusBar().currentMessage()
 
 
@@ -155,10 +157,10 @@ def test_palette_offers_blocks_and_drops_into_a_branch(win):
     assert "Residual block" in labels and "Parallel block" in labels
     assert not palette.item(labels.index("Parallel block")).icon().isNull()
     empty_branch_owner = win.stack_view.card("mix")
-    drop_on(win, palette.mime_for("Batch norm"), win.stack_view.card("b1"), 2)
+    drop_on(win, palette.mime_for("Batch norm"), "b1", "top")
     assert body(win, "mix", 0)[1] == "b1" and win.document.spec.layer(body(win, "mix", 0)[0]).type == "batchnorm"
     assert empty_branch_owner is not win.stack_view.card("mix")  # rebuilt
-    drop_on(win, palette.mime_for("Residual block"), win.stack_view.card("gap"), 2)
+    drop_on(win, palette.mime_for("Residual block"), "gap", "top")
     new = win.controller.selected
     assert win.document.spec.layer(new).stacks == [[]] and win.stack_view.card(new).areas[0].cards == []
     assert "the body is empty" in win.stack_view.card(new).marker_texts[0]

@@ -58,7 +58,9 @@ def walk(layers: list, yaml_path: tuple = ("layers",), parent: Any = None, slot:
 
 
 def find(layers: list, name: str) -> Place:
-    """The place of the layer called ``name`` anywhere in the tree; KeyError when there is none."""
+    """The place of the layer called ``name`` anywhere in the tree, or of the layer a module path such as
+    ``stage2.0.body.conv1`` ends with; KeyError when there is none."""
+    name = name.rsplit(".", 1)[-1]
     for layer, place in walk(layers):
         if layer.name == name:
             return place

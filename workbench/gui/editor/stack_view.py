@@ -3,9 +3,9 @@ drag-and-drop to insert, reorder and move layers into and out of blocks."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from workbench.gui import style
 from workbench.gui.document import SpecDocument
@@ -170,7 +170,9 @@ class StackView(QScrollArea):
 
     def drop_target(self, pos: QPoint) -> tuple[StackRef, int]:
         """The stack and the position in it that a drop at ``pos`` (column coordinates) inserts before."""
-        self._layout.activate()  # cards rebuilt since the last paint have no geometry yet
+        # cards rebuilt since the last paint (and the layouts inside block cards) have no geometry yet
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self._layout.activate()
         area = self._area_at(pos)
         cards = area.cards if area is not None else self.cards
         y = area.mapFrom(self.column, pos).y() if area is not None else pos.y()
