@@ -6,13 +6,16 @@ An edit is a dict with an ``op``:
 ``{"op": "remove", "layer": L}``,
 ``{"op": "insert", "after": L or None, "layer": {name, type, ...}}`` (``None``: at the start),
 ``{"op": "move", "layer": L, "after": M}``,
-``{"op": "training", "key": K, "value": V}``.
+``{"op": "training", "key": K, "value": V}``,
+``{"op": "wrap", "layers": [L, ...], "block": {name, type, ...}}`` (consecutive layers of one stack into a block),
+``{"op": "unwrap", "layer": B}``.
 """
 
 from __future__ import annotations
 
 import copy
 
+from workbench.spec import tree_edits
 from workbench.spec.model import Layer, ModelSpec
 
 
@@ -30,6 +33,10 @@ def insert_layer(after: str | None, layer: dict) -> dict:
 
 def move_layer(layer: str, after: str) -> dict:
     return {"op": "move", "layer": layer, "after": after}
+
+
+def wrap_layers(layers: list[str], block: dict) -> dict:
+    return {"op": "wrap", "layers": list(layers), "block": dict(block)}
 
 
 def set_training(key: str, value) -> dict:
@@ -71,6 +78,10 @@ def apply_edit(spec: ModelSpec, edit: dict) -> None:
     elif op == "move":
         layer = spec.stack_of(edit["layer"]).pop(spec.index_of(edit["layer"]))
         spec.stack_of(edit["after"]).insert(spec.index_of(edit["after"]) + 1, layer)
+    elif op == "wrap":
+        tree_edits.wrap(spec.layers, edit["layers"], _layer_from(edit["block"]))
+    elif op == "unwrap":
+        tree_edits.unwrap(spec.layers, edit["layer"])
     elif op == "training":
         spec.training[edit["key"]] = copy.deepcopy(edit["value"])
     else:
