@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 
-from workbench.spec import tree_edits
+from workbench import block_edits
 from workbench.spec.model import Layer, ModelSpec
 
 
@@ -79,9 +79,13 @@ def apply_edit(spec: ModelSpec, edit: dict) -> None:
         layer = spec.stack_of(edit["layer"]).pop(spec.index_of(edit["layer"]))
         spec.stack_of(edit["after"]).insert(spec.index_of(edit["after"]) + 1, layer)
     elif op == "wrap":
-        tree_edits.wrap(spec.layers, edit["layers"], _layer_from(edit["block"]))
+        block = dict(edit["block"])
+        wrapped, name = block_edits.wrap(spec, edit["layers"], block.pop("type"))
+        new = wrapped.layer(name)
+        new.name, new.params = block.pop("name"), block
+        spec.layers[:] = wrapped.layers
     elif op == "unwrap":
-        tree_edits.unwrap(spec.layers, edit["layer"])
+        spec.layers[:] = block_edits.unwrap(spec, edit["layer"]).layers
     elif op == "training":
         spec.training[edit["key"]] = copy.deepcopy(edit["value"])
     else:
