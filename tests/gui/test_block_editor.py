@@ -31,7 +31,8 @@ def area_names(window, block: str, slot: int = 0) -> list[str]:
 def drop_on(window, mime: QMimeData, name: str, edge: str) -> None:
     """Deliver a real drag and drop to the stack column near the ``top`` or ``bottom`` edge of card ``name``."""
     column = window.stack_view.column
-    QApplication.processEvents()  # rebuilt cards are shown and laid out by queued events
+    for _ in range(3):  # rebuilt cards are shown, laid out and the scrolled column resized by queued events
+        QApplication.processEvents()
     widget = window.stack_view.card(name)
     window.stack_view.ensureWidgetVisible(widget, 0, 0)
     y = 2 if edge == "top" else widget.height() - 3
