@@ -70,3 +70,32 @@ def test_wrap_and_unwrap_edits():
     assert analyze(wrapped).info("r.0.body.c2").out_shape == (8, 12, 12)
     back = apply_edits(wrapped, [{"op": "unwrap", "layer": "r"}])
     assert back == spec
+
+
+def _unnormalised_resnet(blocks, **block_params):
+    layers = [Layer("stem", "conv", {"filters": 8, "padding": "same"})]
+    for b in range(blocks):
+        body = [Layer(f"r{b}a", "conv", {"filters": 8, "padding": "same"}),
+                Layer(f"r{b}b", "conv", {"filters": 8, "padding": "same", "activation": "none"})]
+        layers.append(Layer(f"res{b}", "residual", dict(block_params), [body]))
+    layers += [Layer("gap", "gap"), Layer("logits", "conv", {"filters": 3, "kernel": 1, "activation": "none"})]
+    return ModelSpec(input=InputShape(3, 12, 12), classes=3, layers=layers)
+
+
+def test_residual_blocks_without_normalisation_get_zero_init_or_batch_norm():
+    spec = _unnormalised_resnet(6, activation="none")  # pre-activation style: nothing rescales the sum
+    x, y = _batch()
+    (finding,) = [f for f in diagnose_init(spec, x, y).findings if f.rule == "residual-growth"]
+    assert finding.measured["growth"] > 4 and f"×{finding.measured['growth']:.3g} over 6 blocks" in finding.explanation
+    zero, norm = finding.fixes
+    for fix in (zero, norm):
+        fixed = fix(spec)
+        assert analyze(fixed).ok
+        assert not [f for f in diagnose_init(fixed, x, y).findings if f.rule == "residual-growth"]
+    assert [layer.name for layer in norm(spec).layer("res0").stacks[0]] == ["r0a", "r0b", "bn_res0"]
+
+
+def test_zero_initialised_residual_blocks_stay_silent():
+    x, y = _batch()
+    assert not [f for f in diagnose_init(_unnormalised_resnet(6, activation="none", zero_init=True), x, y).findings
+                if f.rule == "residual-growth"]

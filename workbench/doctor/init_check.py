@@ -11,6 +11,7 @@ from workbench.doctor.batch import BATCH, init_batch
 from workbench.doctor.edits import insert_layer, remove_layer, set_param
 from workbench.doctor.findings import Finding, Fix
 from workbench.doctor.measure import Measurement, measure
+from workbench.doctor.residual_rule import growth_findings
 from workbench.doctor.skip_rule import skip_findings
 from workbench.doctor.stack import WEIGHT_TYPES, last_weight_index
 from workbench.spec.model import ModelSpec
@@ -170,7 +171,8 @@ def diagnose_init(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, 
     m = measure(spec, inputs, targets, seed=seed)
     gains = signal_gains(spec, m)
     checks, usual = _usual_checks(spec, m)
-    findings = _non_finite(m) + _weak_signal(spec, m, gains) + skip_findings(spec, inputs, targets, m, seed) + usual
+    findings = _non_finite(m) + _weak_signal(spec, m, gains) + skip_findings(spec, inputs, targets, m, seed)
+    findings += growth_findings(spec, m) + usual
     return InitReport(spec.name, m, gains, checks, findings)
 
 
