@@ -99,3 +99,18 @@ def test_zero_initialised_residual_blocks_stay_silent():
     x, y = _batch()
     assert not [f for f in diagnose_init(_unnormalised_resnet(6, activation="none", zero_init=True), x, y).findings
                 if f.rule == "residual-growth"]
+
+
+def test_compare_lines_a_plain_stack_up_with_its_residual_version():
+    from workbench.doctor.compare import compare_init
+
+    spec = _plain(12, {"weight": "trunc_normal", "std": 0.02, "bias": 0.1})
+    wrapped = apply_edits(spec, [wrap_layers(["c1", "c2"], {"name": "res1", "type": "residual", "activation": "none"})])
+    x, y = _batch()
+    comparison = compare_init(spec, wrapped, x, y)
+    rows = {r.name: r for r in comparison.rows}
+    assert "c1 = res1.0.body.c1" in rows and rows["c1 = res1.0.body.c1"].b.name == "res1.0.body.c1"
+    assert all(r.a is not None and r.b is not None for r in comparison.rows)
+    assert "c2 = res1.0.body.c2" in comparison.table()
+    # the skip around c1, c2 keeps more of the image-dependent signal at c3
+    assert rows["c3"].b.signal_share > rows["c3"].a.signal_share
