@@ -66,6 +66,7 @@ def test_block_cards_show_their_stacks_join_shortcut_and_repeat(win):
     assert mix.areas[1].isAncestorOf(inner) and inner.areas[0].cards[0].key == "b2c"
     assert view.card("s1c1").grid.itemAtPosition(0, 2).widget().text() == "4×8×8"
     assert list(view.all_cards)[:4] == ["stem", "stage1", "s1c1", "s1c2"]  # reading order, for the arrow keys
+    assert win.status_label.text().startswith("10 layers (4 blocks)")
 
 
 def test_collapse_and_expand_keep_across_edits(win, qtbot):

@@ -22,6 +22,7 @@ from workbench.gui.files.autosave import Autosaver
 from workbench.gui.files.file_actions import FileActions
 from workbench.gui.files.settings import AppSettings
 from workbench.presets import DEFAULT_PRESET, load_preset
+from workbench.spec import tree
 
 APP_TITLE = "CNN Workbench"
 DEFAULT_SIZE = (1400, 900)
@@ -232,7 +233,10 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         analysis = self.document.analysis
         errors = [p for p in analysis.problems if p.severity == "error"]
-        parts = [f"{len(self.document.spec.layers)} layers", f"{human_count(analysis.total_params)} parameters"]
+        kinds = [tree.is_block(layer) for layer, _place in tree.walk(self.document.spec.layers)]
+        blocks = sum(kinds)
+        count = f"{len(kinds) - blocks} layers" + (f" ({blocks} block{'s' if blocks > 1 else ''})" if blocks else "")
+        parts = [count, f"{human_count(analysis.total_params)} parameters"]
         if errors:
             first = errors[0]
             where = f"{first.layer}: " if first.layer else ""

@@ -38,7 +38,7 @@ class StackArea(QFrame):
         self.ref = ref
         self.cards: list[LayerCard] = []
         self.column = QVBoxLayout(self)
-        self.column.setContentsMargins(6, 2, 0, 2)
+        self.column.setContentsMargins(4, 2, 0, 2)
         self.column.setSpacing(5)
 
     def add_card(self, card: LayerCard) -> None:
@@ -101,7 +101,7 @@ class BlockCard(LayerCard):
         parent: QWidget | None = None,
     ):
         super().__init__(layer, info, markers, parent)
-        self.grid.setContentsMargins(8, 7, 6, 7)  # room for the cards inside
+        self.grid.setContentsMargins(6, 7, 4, 7)  # room for the cards inside
         self.collapsed = collapsed
         self.areas: list[StackArea] = []
         toggle = QToolButton()

@@ -105,8 +105,9 @@ def stats_text(info: LayerInfo | None) -> str:
     """'147k params · RF 5 /1' for a layer that works; '' otherwise."""
     if info is None or info.status != "ok":
         return ""
-    params = f"{human_count(info.params)}\u00a0params" if info.params else "no\u00a0params"  # wraps at the dot only
-    return f"{params} · RF\u00a0{rf_text(info.rf, info.jump).replace(' ', chr(0xA0))}"
+    params = f"{human_count(info.params)} params" if info.params else "no params"
+    rf = rf_text(info.rf, info.jump).replace(" ", "\u00a0").replace("/", "/\u2060")  # no break inside '5 /1'
+    return f"{params} · RF\u00a0{rf}"
 
 
 def totals_lines(analysis) -> list[tuple[str, str]]:

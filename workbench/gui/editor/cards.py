@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
+from PySide6.QtCore import QMimeData, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QDrag, QMouseEvent
 from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -30,6 +30,25 @@ QLabel#marker_unreachable {{ color: {style.MUTED}; font-style: italic; }}
 QLabel#totalsValue {{ color: {style.TEXT}; font-weight: 600; }}
 QLabel#totalsLabel {{ color: {style.MUTED}; }}
 """
+
+
+class _ShortLabel(QLabel):
+    """A label that keeps to one line where there is room and wraps where the column is narrow."""
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        margins = self.contentsMargins()
+        one_line = self.fontMetrics().horizontalAdvance(self.text()) + margins.left() + margins.right() + 2
+        return QSize(max(hint.width(), one_line), hint.height())
+
+
+def wrapping_label(text: str, name: str) -> QLabel:
+    """A card label that wraps only when the card is too narrow for it on one line."""
+    label = _ShortLabel(text)
+    label.setObjectName(name)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+    label.setWordWrap(True)
+    return label
 
 
 def card_label(text: str, name: str, parent: QWidget | None = None) -> QLabel:
@@ -112,7 +131,7 @@ class LayerCard(_Card):
         kind_text = self.kind_text(layer, info)
         self.setToolTip(kind_text + " — drag to reorder or into a block, shift-click to select a range")
         self.grid = grid = QGridLayout(self)
-        grid.setContentsMargins(10, 7, 12, 7)
+        grid.setContentsMargins(8, 7, 8, 7)
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(2)
         icon = QLabel()
@@ -122,10 +141,8 @@ class LayerCard(_Card):
         self.title_row = title = QHBoxLayout()
         title.setSpacing(8)
         title.addWidget(card_label(layer.name, "cardName"))
-        kind_label = card_label(kind_text, "cardKind")
-        kind_label.setWordWrap(True)
+        kind_label = wrapping_label(kind_text, "cardKind")
         title.addWidget(kind_label, 1)
-        title.addStretch(1)
         grid.addLayout(title, 0, 1)
         shape = card_label(card_text.shape_text(info), "cardShape")
         shape.setFont(style.mono_font())
@@ -134,11 +151,9 @@ class LayerCard(_Card):
         detail, stats_line = card_text.key_params_text(layer), card_text.stats_text(info)
         row = 1
         if detail or stats_line:
-            detail_label = card_label(detail, "cardDetail")
-            detail_label.setWordWrap(True)  # a narrow column (a card inside a block) wraps, never clips
+            detail_label = wrapping_label(detail, "cardDetail")  # a narrow column (inside a block) wraps, never clips
             grid.addWidget(detail_label, 1, 1)
-            stats = card_label(stats_line, "cardStats")
-            stats.setWordWrap(True)
+            stats = wrapping_label(stats_line, "cardStats")
             stats.setAlignment(Qt.AlignmentFlag.AlignRight)
             stats.setToolTip("Learnable parameters · receptive field in input pixels / jump (stride so far)")
             grid.addWidget(stats, 1, 2, Qt.AlignmentFlag.AlignRight)
@@ -212,8 +227,7 @@ class TotalsFooter(QFrame):
         self.values: dict[str, str] = {}
         for i, (label, value) in enumerate(card_text.totals_lines(analysis)):  # label above value: fits narrow
             grid.addWidget(card_label(label, "totalsLabel"), (i // 2) * 2, i % 2)
-            value_label = card_label(value, "totalsValue")
-            value_label.setWordWrap(True)
+            value_label = wrapping_label(value, "totalsValue")
             grid.addWidget(value_label, (i // 2) * 2 + 1, i % 2)
             self.values[label] = value
         grid.setColumnStretch(0, 1)

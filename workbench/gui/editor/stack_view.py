@@ -60,7 +60,7 @@ class StackView(QScrollArea):
         self.column = _Column(self)
         self.column.setStyleSheet(CARD_STYLE + BLOCK_STYLE)
         self._layout = QVBoxLayout(self.column)
-        self._layout.setContentsMargins(6, 4, 6, 8)
+        self._layout.setContentsMargins(4, 4, 4, 8)
         self._layout.setSpacing(6)
         self.setWidget(self.column)
         self.input_card: InputCard | None = None
