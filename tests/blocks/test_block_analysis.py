@@ -66,6 +66,8 @@ def test_add_of_branches_with_different_shapes_and_an_empty_body():
     empty = Layer("res", "residual", {}, [[]])
     (problem,) = analyze(_spec(empty)).problems
     assert problem.message == "res: the body is empty"
+    (problem,) = analyze(_spec(Layer("mix", "parallel", {}, []))).problems
+    assert problem.message == "mix: the block has no branches"
 
 
 def test_error_inside_a_block_is_placed_on_the_inner_layer_and_line():

@@ -215,6 +215,9 @@ class _Walker:
         if key == "body" and not (layer.stacks and layer.stacks[0]):
             self._fail(info, f"{info.path}: the body is empty", "add layers to the body, or remove the block", yaml_path)
             return None
+        if key == "branches" and not layer.stacks:
+            self._fail(info, f"{info.path}: the block has no branches", "add a branch, or remove the block", yaml_path)
+            return None
         for c in range(layer.get("repeat")):
             copy = CopyInfo(tree.copy_path(info.path, c), flow.shape)
             info.copies.append(copy)
