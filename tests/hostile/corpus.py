@@ -226,7 +226,7 @@ BUNDLE_CASES = [
     Case("bundle-spec-bomb-summary", "refuse", _bundle("bomb2", _spec_member(alias_bomb(9)), "summary"), quick=3.0),
     Case("bundle-spec-bomb-runs-show", "refuse", _bundle("bomb3", _spec_member(alias_bomb(9)), "runs --show"), quick=3.0),
     Case("bundle-spec-duplicate-key", "refuse",
-         _bundle("dup", _bundle_spec(lambda s: s.replace("schema_version: 1\n", "schema_version: 1\nschema_version: 1\n")))),
+         _bundle("dup", _bundle_spec(lambda s: s.replace("schema_version: ", "schema_version: 2\nschema_version: ", 1)))),
     Case("bundle-spec-type-list", "refuse", _bundle("typelist", _bundle_spec(lambda s: s.replace("type: flatten", "type: [flatten]")))),
     Case("bundle-spec-lr-nan", "refuse", _bundle("lrnan", _bundle_spec(lambda s: s.replace("lr: 0.01", "lr: .nan"))),
          says="training.lr"),

@@ -11,7 +11,9 @@ from workbench.doctor.batch import BATCH, init_batch
 from workbench.doctor.edits import insert_layer, remove_layer, set_param
 from workbench.doctor.findings import Finding, Fix
 from workbench.doctor.measure import Measurement, measure
-from workbench.doctor.stack import is_weight, last_weight_index
+from workbench.doctor.residual_rule import growth_findings
+from workbench.doctor.skip_rule import skip_findings
+from workbench.doctor.stack import WEIGHT_TYPES, last_weight_index
 from workbench.spec.model import ModelSpec
 
 WEAK_GAIN = 0.5  # a layer passing on less than this share of the image-dependent amplitude shrinks the signal
@@ -57,12 +59,7 @@ class InitReport:
 
 def signal_gains(spec: ModelSpec, m: Measurement) -> dict[str, float]:
     """For each conv/dense layer: image-dependent amplitude of its output over that of its input."""
-    gains, prev = {}, m.input_stats.signal_std
-    for layer, s in zip(spec.layers, m.layers):
-        if is_weight(layer) and prev > 0:
-            gains[layer.name] = s.signal_std / prev
-        prev = s.signal_std
-    return gains
+    return {s.name: s.signal_std / s.in_signal_std for s in m.layers if s.type in WEIGHT_TYPES and s.in_signal_std > 0}
 
 
 def _usual_checks(spec: ModelSpec, m: Measurement) -> tuple[list[Check], list[Finding]]:
@@ -107,7 +104,10 @@ def _usual_checks(spec: ModelSpec, m: Measurement) -> tuple[list[Check], list[Fi
 
 
 def _weak_fixes(spec: ModelSpec, weak: list[str]) -> tuple[Fix, ...]:
-    """Batch norm after the weak layers (the surest), He init with zero bias, or one weak layer less."""
+    """Batch norm after the weak layers (the surest), He init with zero bias, or one weak layer less.
+
+    ``weak`` names module paths; the edits name the spec's layers (one per layer, whichever copy was weak)."""
+    weak = list(dict.fromkeys(spec.layer(path).name for path in weak))
     head = spec.layers[last_weight_index(spec)].name
     head_edits = [set_param(head, "init", None)] if head not in weak and "init" in spec.layer(head).params else []
     bn_edits = []
@@ -171,7 +171,8 @@ def diagnose_init(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, 
     m = measure(spec, inputs, targets, seed=seed)
     gains = signal_gains(spec, m)
     checks, usual = _usual_checks(spec, m)
-    findings = _non_finite(m) + _weak_signal(spec, m, gains) + usual
+    findings = _non_finite(m) + _weak_signal(spec, m, gains) + skip_findings(spec, inputs, targets, m, seed)
+    findings += growth_findings(spec, m) + usual
     return InitReport(spec.name, m, gains, checks, findings)
 
 

@@ -14,13 +14,23 @@ from workbench.bounded_read import FileTooLarge, NotARegularFile, read_bounded
 from workbench.spec import yaml_safe
 from workbench.spec.layer_kinds import KINDS
 from workbench.spec.migrations import MigrationError, migrate
-from workbench.spec.model import InputShape, Layer, ModelSpec, SourceInfo
+from workbench.spec.model import SCHEMA_VERSION, InputShape, Layer, ModelSpec, SourceInfo
 from workbench.spec.names import name_problem
 from workbench.spec.problems import Problem, SpecError
 from workbench.spec.sections import SECTIONS
 
 TOP_KEYS = ("schema_version", "name", "description", "input", "classes", "layers", "data", "training")
 MAX_FILE_BYTES = 5_000_000
+MAX_DEPTH = 16  # blocks inside blocks
+
+
+def _stack_words(path: tuple) -> str:
+    """How a message names the stack at ``path``: 'layers', 'the body of layer #2', 'branch 1 of …'."""
+    if len(path) == 1:
+        return "layers"
+    if path[-1] == "body":
+        return f"the body of layer #{path[-2] + 1}"
+    return f"branch {path[-1] + 1} of layer #{path[-3] + 1}"
 
 
 def did_you_mean(word: str, options: Any) -> str:
@@ -86,7 +96,7 @@ class _Reader:
         try:
             data = migrate(data)
         except MigrationError as exc:
-            self.add(str(exc), "set schema_version: 1", ("schema_version",))
+            self.add(str(exc), f"set schema_version: {SCHEMA_VERSION}", ("schema_version",))
             raise SpecError(self.problems) from None
         for key in data:
             if key not in TOP_KEYS:
@@ -96,7 +106,7 @@ class _Reader:
             description=self._text(data, "description", ""),
             input=self._input(data.get("input")),
             classes=self._classes(data.get("classes", 3)),
-            layers=self._layers(data.get("layers", [])),
+            layers=self._layers(data.get("layers", []), ("layers",), set(), 0),
             data=self._section(data, "data"),
             training=self._section(data, "training"),
             source=self.source,
@@ -153,20 +163,37 @@ class _Reader:
         self.add(f"classes must be a count or a list of names, got {value!r}", "e.g. classes: 3 or classes: [a, b, c]", path)
         return 2
 
-    def _layers(self, value: Any) -> list[Layer]:
+    def _layers(self, value: Any, path: tuple, seen: set[str], depth: int) -> list[Layer]:
+        """One stack (the top one or a block's body or branch); ``seen`` holds the tree's names so far."""
         if not isinstance(value, list):
-            self.add("layers must be a list", "write each layer as '- {name: conv1, type: conv, ...}'", ("layers",))
+            self.add(f"{_stack_words(path)} must be a list", "write each layer as '- {name: conv1, type: conv, ...}'", path)
             return []
         layers: list[Layer] = []
-        seen: set[str] = set()
         for i, item in enumerate(value):
-            layer = self._layer(i, item, seen)
+            layer = self._layer(path + (i,), item, seen, depth)
             if layer is not None:
                 layers.append(layer)
         return layers
 
-    def _layer(self, i: int, item: Any, seen: set[str]) -> Layer | None:
-        path = ("layers", i)
+    def _stacks(self, kind_name: str, item: dict, path: tuple, label: str, seen: set[str], depth: int) -> list[list[Layer]]:
+        """A block's child stacks: ``body`` (one list) or ``branches`` (a list of lists)."""
+        key = KINDS[kind_name].stacks_key
+        if depth >= MAX_DEPTH:
+            self.add(f"blocks are nested more than {MAX_DEPTH} deep", "flatten the inner blocks", path, label)
+            return []
+        value = item.get(key)
+        if key == "body":
+            if value is None:
+                self.add("a residual block needs a body", "add body: [ ...layers... ]", path, label)
+                return [[]]
+            return [self._layers(value, path + ("body",), seen, depth + 1)]
+        if not isinstance(value, list) or not value:
+            self.add("a parallel block needs branches", "add branches: [[ ...layers... ], [ ...layers... ]]", path, label)
+            return []
+        return [self._layers(branch, path + ("branches", b), seen, depth + 1) for b, branch in enumerate(value)]
+
+    def _layer(self, path: tuple, item: Any, seen: set[str], depth: int) -> Layer | None:
+        i = path[-1]
         if not isinstance(item, dict):
             self.add(f"layer #{i + 1} must be a mapping", "write '- {name: conv1, type: conv, filters: 16}'", path)
             return None
@@ -191,7 +218,7 @@ class _Reader:
         kind = KINDS[kind_name]
         params = {}
         for key, v in item.items():
-            if key in ("name", "type"):
+            if key in ("name", "type") or (key == kind.stacks_key and kind.is_block):
                 continue
             if key not in kind.param_names:
                 hint = did_you_mean(key, kind.param_names) if kind.param_names else f"a {kind_name} layer takes no parameters"
@@ -201,7 +228,8 @@ class _Reader:
         for p in kind.params:
             if p.required and p.name not in params:
                 self.add(f"{kind_name} layer needs '{p.name}'", f"add {p.name}: ({p.range_text()})", path, label)
-        return Layer(str(name) if isinstance(name, str) else f"layer{i + 1}", kind_name, params)
+        stacks = self._stacks(kind_name, item, path, label, seen, depth) if kind.is_block else []
+        return Layer(str(name) if isinstance(name, str) else f"layer{i + 1}", kind_name, params, stacks)
 
     def _section(self, data: dict, section: str) -> dict[str, Any]:
         value = data.get(section, {})
@@ -262,8 +290,39 @@ def _dump(value: Any, flow: bool) -> str:
     return text[: -len("\n...")] if text.endswith("\n...") else text
 
 
+def _layer_lines(layer: dict, indent: str) -> list[str]:
+    """One layer as YAML list items: a flow mapping on one line, or for a block its settings on one
+    line and each child stack below it, indented."""
+    key = "body" if "body" in layer else "branches" if "branches" in layer else None
+    if key is None:
+        return [f"{indent}- {_dump(layer, flow=True)}"]
+    head = {k: v for k, v in layer.items() if k != key}
+    head_lines = _dump(head, flow=False).split("\n")
+    lines = [f"{indent}- {head_lines[0]}"] + [f"{indent}  {line}" for line in head_lines[1:]]
+    inner = indent + "    "
+    if key == "body":
+        stacks = [layer["body"]]
+        lines.append(f"{indent}  body:" + ("" if layer["body"] else " []"))
+    else:
+        stacks = layer["branches"]
+        lines.append(f"{indent}  branches:" + ("" if stacks else " []"))
+    for stack in stacks:
+        if key == "branches":
+            if not stack:
+                lines.append(f"{inner}- []")
+                continue
+            lines.append(f"{inner}-")
+            for child in stack:
+                lines.extend(_layer_lines(child, inner + "  "))
+        else:
+            for child in stack:
+                lines.extend(_layer_lines(child, inner))
+    return lines
+
+
 def dumps_spec(spec: ModelSpec) -> str:
-    """The spec as YAML text: top-level keys in block style, one flow mapping per layer."""
+    """The spec as YAML text: top-level keys in block style, one flow mapping per layer; a block's
+    settings on its first line and its body or branches indented below."""
     d = spec.to_dict()
     out = [f"schema_version: {d['schema_version']}"]
     out.append(_dump({"name": d["name"]}, flow=False))
@@ -272,7 +331,8 @@ def dumps_spec(spec: ModelSpec) -> str:
     out.append(f"classes: {_dump(d['classes'], flow=True)}")
     if d["layers"]:
         out.append("layers:")
-        out.extend(f"  - {_dump(layer, flow=True)}" for layer in d["layers"])
+        for layer in d["layers"]:
+            out.extend(_layer_lines(layer, "  "))
     else:
         out.append("layers: []")
     for section in ("data", "training"):

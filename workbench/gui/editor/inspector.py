@@ -11,8 +11,10 @@ from workbench.analysis.shape_rules import fmt_shape
 from workbench.edits import EditError, parse_classes, rename_problem, set_classes
 from workbench.gui import style
 from workbench.gui.editor import card_text
+from workbench.gui.editor.block_controls import BlockControls
 from workbench.gui.editor.controller import INPUT_KEY, EditController
 from workbench.gui.editor.param_fields import InitField, ParamField, make_field
+from workbench.spec import tree
 from workbench.spec.layer_kinds import KINDS, PALETTE
 from workbench.spec.model import Layer
 
@@ -96,6 +98,9 @@ class LayerForm(QWidget):
             form.addRow(label, field.widget)
             self.fields[param.name] = field
         box.addLayout(form)
+        if tree.is_block(layer):
+            self.block_controls = BlockControls(controller, layer)
+            box.addWidget(self.block_controls)
         self.stats = _muted("", wrap=True)
         self.stats.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box.addWidget(self.stats)
@@ -226,11 +231,19 @@ class Inspector(QScrollArea):
         controller.document.markersChanged.connect(self._refresh)
         self._rebuild(controller.selected)
 
+    def _form_key(self, key: str) -> tuple:
+        """What the form's make-up depends on: the selection, the layer's type and its number of stacks."""
+        spec = self.controller.document.spec
+        if not key or key == INPUT_KEY or key not in tree.names(spec.layers):
+            return (key, None, 0)
+        layer = spec.layer(key)
+        return (key, layer.type, len(layer.stacks))
+
     def _rebuild(self, key: str) -> None:
         spec = self.controller.document.spec
         if key == INPUT_KEY:
             self.form = InputForm(self.controller)
-        elif key and key in {layer.name for layer in spec.layers}:
+        elif key and key in tree.names(spec.layers):
             self.form = LayerForm(self.controller, key)
         else:
             self.form = QWidget()
@@ -238,7 +251,7 @@ class Inspector(QScrollArea):
             hint = _muted("Select a layer card — or the input header — to edit it here.")
             hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
             box.addWidget(hint)
-        self._key = (key, spec.layer(key).type if isinstance(self.form, LayerForm) else None)
+        self._key = self._form_key(key)
         old = self.takeWidget()
         self.setWidget(self.form)
         if old is not None:
@@ -246,9 +259,7 @@ class Inspector(QScrollArea):
 
     def _refresh(self) -> None:
         key = self.controller.selected
-        spec = self.controller.document.spec
-        layer_type = spec.layer(key).type if key and key != INPUT_KEY and key in {l.name for l in spec.layers} else None
-        if (key, layer_type) != self._key:
+        if self._form_key(key) != self._key:
             self._rebuild(key)
         elif isinstance(self.form, (LayerForm, InputForm)):
             self.form.refresh()
