@@ -18,12 +18,14 @@ AS_IS = "As it is (no fix)"
 
 @dataclass
 class TrialResult:
-    """One short run: its loss curve and how far from chance it ended (1 = loss 0, 0 = at chance)."""
+    """One short run: its loss curve, its validation loss at the end (None without validation data) and
+    how far from chance it ended (1 = loss 0, 0 = at chance)."""
 
     label: str
     spec: ModelSpec
     losses: list[tuple[int, float]] = field(default_factory=list)
     error: str = ""
+    val_loss: float | None = None
 
     @property
     def final_loss(self) -> float:
@@ -49,9 +51,13 @@ def _subset(data, val_images: int):
     return data
 
 
-def run_trial(label: str, spec: ModelSpec, data, steps: int, should_stop: Callable[[], bool] | None = None) -> TrialResult:
-    """Train ``spec`` for ``steps`` steps without writing anything; collect the logged losses."""
-    from workbench.training.events import StepEvent
+def run_trial(label: str, spec: ModelSpec, data, steps: int, should_stop: Callable[[], bool] | None = None,
+              initial: dict | None = None) -> TrialResult:
+    """Train ``spec`` for ``steps`` steps without writing anything; collect the logged losses.
+
+    ``initial`` is a model state dict to start from (default: the spec's own initialisation).
+    """
+    from workbench.training.events import EpochEvent, StepEvent
     from workbench.training.trainer import Trainer
 
     result = TrialResult(label, spec)
@@ -59,10 +65,14 @@ def run_trial(label: str, spec: ModelSpec, data, steps: int, should_stop: Callab
     spec.training.update(epochs=max(steps, 1), early_stopping=0)  # the step count, not the epochs, ends a trial
     try:
         trainer = Trainer(spec, data=data, run_dir=False, log_every=5, max_steps=steps)
+        if initial is not None:
+            trainer.model.load_state_dict(initial)
 
         def listen(event):
             if isinstance(event, StepEvent):
                 result.losses.append((event.step, event.loss))
+            elif isinstance(event, EpochEvent):
+                result.val_loss = event.val_loss
             if should_stop is not None and should_stop():
                 trainer.request_stop()
 
