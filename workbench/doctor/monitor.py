@@ -24,7 +24,7 @@ from workbench.doctor.monitor_epochs import overfitting_finding
 from workbench.doctor.probes import dead_fractions, first_non_finite_layer, weight_layers
 from workbench.doctor.static_rules import static_findings
 from workbench.doctor.thresholds import (
-    ACC_CHANCE_TOL, CHANCE_TOL, DEAD_LIMIT, DIVERGE_FACTOR, DIVERGE_STEPS, GRAD_NORM_HIGH, GRAD_RATIO_LOW, UPDATE_BAND,
+    ACC_CHANCE_TOL, CHANCE_TOL, DEAD_LIMIT, DIVERGE_FACTOR, DIVERGE_STEPS, EXPLODE_FACTOR, GRAD_NORM_HIGH, GRAD_RATIO_LOW, UPDATE_BAND,
 )
 from workbench.training.events import DiagnosisEvent, EpochEvent
 
@@ -54,7 +54,7 @@ class TrainingMonitor:
         self.epochs: list[EpochEvent] = []
         self.findings: list[Finding] = []
         self._fired: set[str] = set()
-        self._sums = None  # on the device: loss sum, correct predictions, steps over the limit, first such step
+        self._sums = None  # on the device: loss sum, correct predictions, steps over the limit, first such step, max loss
         self._count = self._seen = 0
         self._limit: float | None = None
         self._over_run = 0  # steps over the divergence limit in consecutive windows
@@ -139,10 +139,11 @@ class TrainingMonitor:
         over = (loss > self._limit).float()
         step = torch.full_like(loss, float(ctx.step))
         if self._sums is None:
-            self._sums = torch.stack([loss, correct, over, torch.where(over > 0, step, -torch.ones_like(loss))])
+            self._sums = torch.stack([loss, correct, over, torch.where(over > 0, step, -torch.ones_like(loss)), loss])
         else:
             first_over = torch.where((self._sums[3] < 0) & (over > 0), step, self._sums[3])
-            self._sums = torch.stack([self._sums[0] + loss, self._sums[1] + correct, self._sums[2] + over, first_over])
+            self._sums = torch.stack([self._sums[0] + loss, self._sums[1] + correct, self._sums[2] + over, first_over,
+                                      torch.maximum(self._sums[4], loss)])
         self._count += 1
         self._seen += int(ctx.targets.shape[0]) if ctx.targets is not None else 0
         if self._snapshot is not None and ctx.step == self._snapshot[0] + 1:
@@ -162,7 +163,7 @@ class TrainingMonitor:
         self._check_overfitting(ctx)
 
     def _check(self, ctx) -> None:
-        loss_sum, correct, over, first_over = self._sums.tolist()
+        loss_sum, correct, over, first_over, peak = self._sums.tolist()
         mean, acc = loss_sum / self._count, correct / max(self._seen, 1)
         self._sums, self._count, self._seen = None, 0, 0
         self._checks += 1
@@ -174,8 +175,8 @@ class TrainingMonitor:
             self.accuracy.append((ctx.step, acc))
         self._over_run = self._over_run + int(over) if over else 0
         state = _state(ctx.model)
-        if self._over_run >= DIVERGE_STEPS:
-            self._report_diverging(ctx, int(first_over), mean)
+        if self._over_run >= DIVERGE_STEPS or peak > EXPLODE_FACTOR * self._limit / DIVERGE_FACTOR:
+            self._report_diverging(ctx, int(first_over), mean, peak)
         elif self._blowup is None and not over:
             self._healthy = (ctx.step, state)
         self._check_chance(ctx)
@@ -201,15 +202,15 @@ class TrainingMonitor:
             "AutoTrainer / TheDeepChecker numerical-error rules", (layer,) if layer else (),
             self._cause_fixes(ctx), {"loss": str(value)}, "training"))
 
-    def _report_diverging(self, ctx, first_over: int, mean: float) -> None:
+    def _report_diverging(self, ctx, first_over: int, mean: float, peak: float) -> None:
         if "diverging-loss" in self._fired:
             return
         self._blowup = (first_over, "exploded")
         self._emit(ctx, Finding(
             "diverging-loss", "error", "The loss explodes",
             f"From step {first_over} on, the loss was above {self._limit:.3g} ({DIVERGE_FACTOR:g}× the larger of its "
-            f"first value and ln {ctx.spec.num_classes} = {self._chance:.3f}) on {self._over_run} steps; the mean of "
-            f"the last {self.every} steps is {mean:.4g}. The steps are too large for the weights: the learning rate is "
+            f"first value and ln {ctx.spec.num_classes} = {self._chance:.3f}) on {self._over_run} steps, up to "
+            f"{peak:.4g}; the mean of the last {self.every} steps is {mean:.4g}. The steps are too large for the weights: the learning rate is "
             "too high.",
             "Bengio 2012 (practical recommendations); Smith 2017 (learning-rate range test)", (),
             self._cause_fixes(ctx), {"limit": self._limit, "first_step": first_over, "mean_loss": mean}, "training"))

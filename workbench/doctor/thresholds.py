@@ -38,9 +38,13 @@ CHANCE_TOL = 0.05
 ACC_CHANCE_TOL = 0.05
 
 # The loss has diverged when it is this many times its reference (the larger of the first step's loss
-# and ln C) on DIVERGE_STEPS steps of one check window: a single spike can be a bad batch, five are not.
+# and ln C) on DIVERGE_STEPS steps of consecutive check windows: a single spike can be a bad batch, three
+# are not.
 DIVERGE_FACTOR = 3.0
-DIVERGE_STEPS = 5
+DIVERGE_STEPS = 3
+# One step is enough when its loss is this many times the reference: a cross-entropy 100 times ln C
+# needs logits hundreds apart, which only exploded weights give, never one unlucky batch.
+EXPLODE_FACTOR = 100.0
 
 # Overfitting needs the validation loss to rise by at least this share over three epochs: on a small
 # validation set a rise of a few percent is the noise of which images happen to be near the boundary.
