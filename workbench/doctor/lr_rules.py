@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from workbench.doctor.edits import set_training
 from workbench.doctor.findings import Finding, Fix
-from workbench.doctor.lr_find import LRFindResult
+from workbench.doctor.lr_find import SKIP_START, LRFindResult
 
 # lr-too-low fires when the configured lr is more than LOW_FACTOR below the suggestion and the range test's loss
 # had not started to fall at it. The usual suggestions of a range test (steepest descent, valley, minimum / 10)
@@ -30,11 +30,12 @@ def suggested_fix(result: LRFindResult) -> tuple[Fix, ...]:
 
 
 def _falling_at(result: LRFindResult, lr: float) -> bool:
-    """Whether the smoothed loss had dropped a tenth of the way from its start to its best at ``lr``."""
-    below = [s for x, s in zip(result.lrs, result.smoothed) if x <= lr]
-    if not below:
+    """Whether the smoothed loss had dropped a tenth of the way from its start to its best at ``lr`` (the first
+    ``SKIP_START`` points are the start itself)."""
+    at = sum(x <= lr for x in result.lrs) - 1
+    if at < SKIP_START:
         return False
-    return below[-1] < result.start_loss - 0.1 * (result.start_loss - result.best_loss)
+    return result.smoothed[at] < result.start_loss - 0.1 * (result.start_loss - result.best_loss)
 
 
 def lr_findings(result: LRFindResult) -> list[Finding]:
