@@ -193,3 +193,13 @@ def test_try_fixes_reports_a_spec_that_does_not_learn(tmp_path, capsys):
     as_is = next(t for t in out["trials"] if t["label"] == AS_IS)
     assert as_is["score"] is None or as_is["score"] <= 0.05
     assert "does-not-learn" in rules
+
+
+@pytest.mark.parametrize("preset", ["lenet5", "fc-as-dense"])
+def test_healthy_presets_get_no_error_and_no_learning_rate_finding(preset):
+    from workbench.doctor.report import diagnose
+
+    spec = load_preset(preset)
+    diagnosis = diagnose(spec, data=load_data(spec), with_lr=True)
+    assert diagnosis.lr is not None and diagnosis.lr.suggested is not None
+    assert not [f for f in diagnosis.findings if f.severity == "error" or f.rule.startswith("lr-")]

@@ -43,9 +43,9 @@ MIN_DROP = 0.03  # the smoothed loss must fall 3 % below its start for a suggest
 RISE = 0.02  # a rise of 2 % above the lowest point is past the noise of the smoothed loss
 CHECK_EVERY = 5  # losses are read from the device every few steps, not once per step
 CACHE_SIZE = 16
-# The training settings the range test depends on; the configured lr, epochs and schedule are not among them.
+# The training settings the range test depends on; the configured lr, epochs, schedule and device are not.
 TRAINING_KEYS = ("optimizer", "momentum", "nesterov", "weight_decay", "batch_size", "seed", "clip_grad",
-                 "label_smoothing", "precision", "device")
+                 "label_smoothing", "precision")
 
 
 @dataclass
