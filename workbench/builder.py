@@ -130,11 +130,15 @@ def build_layer(layer: Layer, shape: tuple[int, ...]) -> nn.Module:
     raise ValueError(f"unknown layer type {t!r}")
 
 
-def init_std(layer: Layer, fan_in: int, fan_out: int) -> float | None:
-    """The weight standard deviation the layer's init gives, or None for PyTorch's default."""
-    init = layer.init()
+def init_std(layer: Layer, fan_in: int, fan_out: int, activation: str | None = None) -> float | None:
+    """The weight standard deviation the layer's init gives, or None for PyTorch's default.
+
+    ``activation`` is the nonlinearity the layer's output meets (default: its own): it picks the default
+    scheme and He's gain.
+    """
+    act = activation if activation is not None else layer.own_activation()
+    init = layer.init(act)
     scheme = init["weight"]
-    act = layer.get("activation")
     if scheme == "trunc_normal":
         return float(init["std"])
     if scheme == "torch":
@@ -147,15 +151,15 @@ def init_std(layer: Layer, fan_in: int, fan_out: int) -> float | None:
     return math.sqrt(2.0 / (fan_in + fan_out))  # glorot
 
 
-def _initialise(layer: Layer, module: nn.Module) -> None:
+def _initialise(layer: Layer, module: nn.Module, activation: str) -> None:
     if layer.type not in ("conv", "dense"):
         return
     weight = module.weight
     receptive = weight[0][0].numel() if weight.dim() > 2 else 1
     fan_in = weight.shape[1] * receptive
     fan_out = weight.shape[0] * receptive
-    std = init_std(layer, fan_in, fan_out)
-    init = layer.init()
+    std = init_std(layer, fan_in, fan_out, activation)
+    init = layer.init(activation)
     with torch.no_grad():
         if init["weight"] == "trunc_normal":
             nn.init.trunc_normal_(weight, mean=0.0, std=std, a=-2 * std, b=2 * std)
@@ -177,9 +181,9 @@ def build_model(spec: ModelSpec, seed: int | None = None) -> SpecModel:
     names, modules = [], []
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        for layer, info in zip(spec.layers, analysis.layers):
+        for i, (layer, info) in enumerate(zip(spec.layers, analysis.layers)):
             module = build_layer(layer, info.in_shape)
-            _initialise(layer, module)
+            _initialise(layer, module, spec.activation_after(i))
             names.append(layer.name)
             modules.append(module)
     return SpecModel(names, modules)

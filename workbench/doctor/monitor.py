@@ -20,6 +20,7 @@ import torch
 from workbench.doctor.findings import Finding, Fix, top_fixes
 from workbench.doctor.live_trial import LiveTrials
 from workbench.doctor.lr_advice import DOWN, UP, clip_fix, lr_fix, zero_bias_fix
+from workbench.doctor.lr_find import cached_lr_find
 from workbench.doctor.monitor_epochs import overfitting_finding
 from workbench.doctor.probes import dead_fractions, first_non_finite_layer, weight_layers
 from workbench.doctor.static_rules import static_findings
@@ -232,7 +233,8 @@ class TrainingMonitor:
             return self._cause_fixes(ctx)
         if self._last_ratio and self._last_ratio[1] < UPDATE_BAND[0]:
             return self._lr_fix(ctx, UP, self._last_ratio)
-        return tuple(top_fixes(static_findings(ctx.spec)))
+        # the spec's own top fixes, less any learning-rate change: the monitor's measurements decide those
+        return tuple(f for f in top_fixes(static_findings(ctx.spec)) if not any(e.get("key") == "lr" for e in f.edits))
 
     def _check_chance(self, ctx) -> None:
         recent = self._window(ctx, self.history)
@@ -403,9 +405,5 @@ def _state(model) -> dict[str, torch.Tensor]:
 
 def _range_test_hint(spec) -> float | None:
     """The range test's suggested learning rate for ``spec`` when one is cached, else None."""
-    try:
-        from workbench.doctor.lr_find import cached_lr_find
-    except ImportError:
-        return None
     result = cached_lr_find(spec)
     return result.suggested if result is not None else None

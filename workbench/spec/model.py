@@ -14,6 +14,13 @@ from workbench.spec.layer_kinds import KINDS, RELU_FAMILY
 from workbench.spec.sections import SECTIONS
 
 SCHEMA_VERSION = 1
+# Layers between a weight layer and its activation layer that leave the activation's choice of init alone.
+PASS_THROUGH = ("dropout", "flatten")
+
+
+def default_init_scheme(activation: str) -> str:
+    """The weight init a layer gets when none is set: He before a ReLU-family activation, else Glorot."""
+    return "he" if activation in RELU_FAMILY else "glorot"
 
 
 @dataclass
@@ -30,11 +37,18 @@ class Layer:
             return self.params[key]
         return KINDS[self.type].param(key).default
 
-    def init(self) -> dict[str, Any]:
-        """The effective initialisation: ``{weight, std, bias}`` with defaults filled in."""
+    def own_activation(self) -> str:
+        """The layer's ``activation`` parameter ("none" for kinds without one)."""
+        return self.get("activation") if "activation" in KINDS[self.type].param_names else "none"
+
+    def init(self, activation: str | None = None) -> dict[str, Any]:
+        """The effective initialisation: ``{weight, std, bias}`` with defaults filled in.
+
+        ``activation`` is the nonlinearity the layer's output meets (:meth:`ModelSpec.activation_after`;
+        default: the layer's own); the default scheme follows it.
+        """
         given = self.params.get("init") or {}
-        act = self.get("activation") if "activation" in KINDS[self.type].param_names else "none"
-        default = "he" if act in RELU_FAMILY else "glorot"
+        default = default_init_scheme(activation if activation is not None else self.own_activation())
         return {"weight": given.get("weight", default), "std": given.get("std"), "bias": given.get("bias", 0.0)}
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,6 +131,17 @@ class ModelSpec:
             if layer.name == name:
                 return i
         raise KeyError(name)
+
+    def activation_after(self, index: int) -> str:
+        """The nonlinearity layer ``index``'s output meets: its own, else that of an activation layer after
+        it with only dropout or flatten between; "none" otherwise."""
+        own = self.layers[index].own_activation()
+        if own != "none":
+            return own
+        for layer in self.layers[index + 1:]:
+            if layer.type not in PASS_THROUGH:
+                return layer.get("activation") if layer.type == "activation" else "none"
+        return "none"
 
     def unique_name(self, base: str) -> str:
         """A layer name starting with ``base`` that no layer uses yet."""
