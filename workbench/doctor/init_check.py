@@ -7,19 +7,20 @@ from dataclasses import dataclass, field
 
 import torch
 
+from workbench.analysis import analyze
 from workbench.doctor.batch import BATCH, init_batch
+from workbench.doctor.data_checks import data_findings
 from workbench.doctor.edits import insert_layer, remove_layer, set_param
 from workbench.doctor.findings import SEVERITIES, Finding, Fix
 from workbench.doctor.measure import Measurement, measure
 from workbench.doctor.stack import is_weight, last_weight_index
+from workbench.doctor.thresholds import DEAD_LIMIT, GRAD_RATIO_HIGH, GRAD_RATIO_LOW
 from workbench.spec.model import ModelSpec
 
 WEAK_GAIN = 0.5  # a layer passing on less than this share of the image-dependent amplitude shrinks the signal
 WEAK_SHARE = 0.05  # below this input-dependent share a layer's output is mostly the same for every image
 LOGIT_SHARE_ERROR = 0.003
 LOGIT_SHARE_WARNING = 0.1
-GRAD_RATIO_LOW, GRAD_RATIO_HIGH = 1e-4, 1e4
-DEAD_LIMIT = 0.5
 
 
 @dataclass
@@ -200,6 +201,13 @@ def init_inputs(spec: ModelSpec) -> dict:
 
 
 def check_init(spec: ModelSpec, data=None, data_path=None, batch: int = BATCH) -> InitReport:
-    """The init check on ``batch`` images of the spec's own data (or ``data``, a DataBundle)."""
-    inputs, targets = init_batch(spec, data, data_path, batch)
-    return diagnose_init(spec, inputs, targets)
+    """The init check on ``batch`` images of the spec's own data (or ``data``, a DataBundle), with the
+    checks on that data (:mod:`workbench.doctor.data_checks`) among its findings."""
+    if data is None:
+        from workbench.data.dataset import load_data
+
+        data = load_data(spec, data_path=data_path)
+    inputs, targets = init_batch(spec, data, size=batch)
+    report = diagnose_init(spec, inputs, targets)
+    report.findings += data_findings(spec, data, analyze(spec).total_params)
+    return report

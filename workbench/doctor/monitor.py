@@ -25,7 +25,8 @@ from workbench.doctor.monitor_epochs import overfitting_finding
 from workbench.doctor.probes import dead_fractions, first_non_finite_layer, weight_layers
 from workbench.doctor.static_rules import static_findings
 from workbench.doctor.thresholds import (
-    ACC_CHANCE_TOL, CHANCE_TOL, DEAD_LIMIT, DIVERGE_FACTOR, DIVERGE_STEPS, EXPLODE_FACTOR, GRAD_NORM_HIGH, GRAD_RATIO_LOW, UPDATE_BAND,
+    ACC_CHANCE_TOL, CHANCE_TOL, DEAD_LIMIT, DIVERGE_FACTOR, DIVERGE_STEPS, EXPLODE_FACTOR, GRAD_NORM_HIGH, GRAD_RATIO_LOW,
+    UPDATE_BAND,
 )
 from workbench.training.events import DiagnosisEvent, EpochEvent
 
