@@ -6,8 +6,8 @@ import argparse
 import importlib
 import sys
 
-# Each module defines ``add_parser(subparsers)`` and ``run(args) -> int``.
-VERBS = ("summary", "check", "presets", "layers", "doctor", "lr_find", "train", "runs", "export", "predict", "edit")
+# Each module (``lr-find`` -> ``lr_find_cmd``) defines ``add_parser(subparsers)`` and ``run(args) -> int``.
+VERBS = ("summary", "check", "presets", "layers", "doctor", "lr-find", "train", "runs", "export", "predict", "edit")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,7 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     sub.required = True
     for verb in VERBS:
-        importlib.import_module(f"workbench.cli.{verb}_cmd").add_parser(sub)
+        importlib.import_module(f"workbench.cli.{verb.replace('-', '_')}_cmd").add_parser(sub)
     return parser
 
 

@@ -15,8 +15,10 @@ from workbench.doctor.edits import apply_edits
 from workbench.doctor.lr_find import LRFindResult, lr_find
 from workbench.doctor.lr_rules import fmt_lr, lr_findings, suggested_fix
 from workbench.gui.document import SpecDocument
-from workbench.gui.style import ACCENT, ERROR, MUTED, SURFACE
+from workbench.gui.style import ACCENT, ERROR, SURFACE
 from workbench.gui.training.tasks import BackgroundTask, wait_or_keep
+
+RAW = (100, 116, 139, 110)  # the muted colour, translucent: the per-step loss is context for the smoothed curve
 
 
 class _Progress(QObject):
@@ -41,7 +43,7 @@ class LRCurve(pg.PlotWidget):
         self.clear()
         finite = [(lr, loss) for lr, loss in zip(result.lrs, result.losses) if math.isfinite(loss)]
         if finite:
-            self.plot(*zip(*finite), pen=pg.mkPen(MUTED, width=1), name="loss per step")
+            self.plot(*zip(*finite), pen=pg.mkPen(RAW, width=1), name="loss per step")
         smooth = [(lr, s) for lr, s in zip(result.lrs, result.smoothed) if math.isfinite(s)]
         if smooth:
             self.plot(*zip(*smooth), pen=pg.mkPen(ACCENT, width=2), name="smoothed")
@@ -53,6 +55,8 @@ class LRCurve(pg.PlotWidget):
             i = result.suggested_index
             self.plot([result.suggested], [result.smoothed[i]], pen=None, symbol="o", symbolSize=11,
                       symbolBrush=ACCENT, name=f"suggested {fmt_lr(result.suggested)}")
+        ends = [math.log10(x) for x in (result.lrs[0], result.lrs[-1], result.configured_lr)]
+        self.setXRange(min(ends), max(ends), padding=0.05)  # the configured lr may lie outside the tested range
         if smooth:  # a diverging end would flatten the part that matters
             low = min(s for _, s in smooth)
             self.setYRange(0.9 * low, max(1.2 * result.start_loss, low * 1.1), padding=0.05)
