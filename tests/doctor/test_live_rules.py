@@ -12,6 +12,7 @@ from workbench.doctor.live_trial import LiveTrials
 from workbench.doctor.lr_advice import clip_fix, weight_decay_fix
 from workbench.doctor.monitor import TrainingMonitor
 from workbench.doctor.monitor_epochs import overfitting_finding
+from workbench.presets import load_preset
 from workbench.training.events import DiagnosisEvent, EpochEvent
 from workbench.training.trainer import Trainer
 
@@ -195,3 +196,22 @@ def test_the_same_network_on_real_data_runs_the_trial_on_that_data():
     high = next(f for f in monitor.findings if f.rule == "update-ratio-high")
     assert "trial from the weights of step 0" in high.explanation
     assert all(math.isfinite(fix(spec).training["lr"]) and fix(spec).training["lr"] < 50 for fix in high.fixes)
+
+
+@pytest.mark.parametrize("name", ["lenet5", "fc-as-dense"])
+def test_healthy_presets_train_without_errors_or_learning_rate_fixes(name):
+    spec = load_preset(name)
+    spec.data["images"] = 150
+    monitor = TrainingMonitor(every=10, chance_steps=40)
+    Trainer(spec, run_dir=False, max_steps=40, callbacks=[monitor]).run()
+    assert not [f.rule for f in monitor.findings if f.severity == "error"]
+    assert not [f.rule for f in monitor.findings for fix in f.fixes if any(e.get("key") == "lr" for e in fix.edits)]
+
+
+def test_the_range_test_s_suggestion_is_the_value_a_learning_rate_fix_quotes():
+    run = Run(TrainingMonitor(every=5, lr_hint=0.02), lr=50.0)
+    for _ in range(3):
+        run.step(1.0)
+    finding = next(f for f in run.monitor.findings if f.rule == "update-ratio-high")
+    assert [fix(run.spec).training["lr"] for fix in finding.fixes] == [0.02]
+    assert "range test" in finding.explanation
