@@ -88,6 +88,7 @@ def run(args) -> int:
     from workbench.doctor.findings import apply_top_fixes, has_errors
     from workbench.doctor.report import candidate_fixes, diagnose
     from workbench.spec import SpecError, save_spec
+    from workbench.training.errors import TrainingError
 
     spec = read_spec_or_report(args.spec)
     if spec is None:
@@ -107,7 +108,7 @@ def run(args) -> int:
             fixes = candidate_fixes(spec, diagnosis.findings, diagnosis.lr)
             trials = try_fixes(spec, fixes, data, steps=args.steps)
             diagnosis.measured += learning_verdict(spec, fixes, trials, args.steps)
-    except DataError as exc:
+    except (DataError, TrainingError) as exc:
         print(f"error: {exc.message}" + (f" (hint: {exc.hint})" if exc.hint else ""), file=sys.stderr)
         return 1
     for problem in diagnosis.problems:

@@ -64,6 +64,7 @@ def run(args) -> int:
     from workbench.doctor.lr_find import lr_find
     from workbench.doctor.lr_rules import lr_findings, suggested_fix
     from workbench.spec import SpecError, save_spec
+    from workbench.training.errors import TrainingError
 
     spec = read_spec_or_report(args.spec)
     if spec is None:
@@ -76,7 +77,7 @@ def run(args) -> int:
     progress = _Progress(sys.stderr)
     try:
         result = lr_find(spec, data_path=args.data, progress=progress)
-    except DataError as exc:
+    except (DataError, TrainingError) as exc:
         print(f"error: {exc.message}" + (f" (hint: {exc.hint})" if exc.hint else ""), file=sys.stderr)
         return 1
     finally:

@@ -190,7 +190,11 @@ def lr_find(spec: ModelSpec, data=None, data_path=None, model: torch.nn.Module |
     trainer = Trainer(_test_spec(spec, lrs), data=no_val, run_dir=False, callbacks=[recorder], log_every=10**9)
     if model is not None:
         trainer.model.load_state_dict(model.state_dict())  # copies the values into the test's own model
-    trainer.run()
+    ended = trainer.run()
+    if ended.status == "failed":
+        from workbench.training.errors import TrainingError
+
+        raise TrainingError(f"the range test failed: {ended.reason}", "check that the spec trains (train it for one epoch)")
     smoothed = recorder.smoothed
     suggested, stable = suggested_index(lrs, recorder.losses, smoothed), stable_index(smoothed)
     result = LRFindResult(
@@ -198,7 +202,7 @@ def lr_find(spec: ModelSpec, data=None, data_path=None, model: torch.nn.Module |
         lrs[suggested] if suggested is not None else None, suggested,
         lrs[stable] if stable is not None else None, stable,
         float(spec.training_value("lr")), spec.training_value("optimizer"),
-        recorder.stopped or "the run ended early", str(trainer.device))
+        recorder.stopped or ended.reason, str(trainer.device))
     if recorder.stopped != "cancelled" and model is None:
         _CACHE[cache_key(spec, data_path)] = result
         while len(_CACHE) > CACHE_SIZE:
