@@ -207,13 +207,13 @@ class TrainingMonitor:
     def _report_diverging(self, ctx, first_over: int, mean: float, peak: float) -> None:
         if "diverging-loss" in self._fired:
             return
-        self._blowup = (first_over, "exploded")
+        self._blowup = self._blowup or (first_over, "exploded")
         self._emit(ctx, Finding(
             "diverging-loss", "error", "The loss explodes",
             f"From step {first_over} on, the loss was above {self._limit:.3g} ({DIVERGE_FACTOR:g}× the larger of its "
             f"first value and ln {ctx.spec.num_classes} = {self._chance:.3f}) on {self._over_run} steps, up to "
-            f"{peak:.4g}; the mean of the last {self.every} steps is {mean:.4g}. The steps are too large for the weights: the learning rate is "
-            "too high.",
+            f"{peak:.4g}; the mean of the last {self.every} steps is {mean:.4g}. The steps are too large for the "
+            "weights: the learning rate is too high.",
             "Bengio 2012 (practical recommendations); Smith 2017 (learning-rate range test)", (),
             self._cause_fixes(ctx), {"limit": self._limit, "first_step": first_over, "mean_loss": mean}, "training"))
 
@@ -235,11 +235,14 @@ class TrainingMonitor:
         if self._last_ratio and self._last_ratio[1] < UPDATE_BAND[0]:
             return self._lr_fix(ctx, UP, self._last_ratio)
         # the spec's own top fixes, less any learning-rate change: the monitor's measurements decide those
-        return tuple(f for f in top_fixes(static_findings(ctx.spec)) if not any(e.get("key") == "lr" for e in f.edits))
+        return tuple(f for f in top_fixes(static_findings(ctx.spec))
+                     if not any(e.get("key") == "lr" for e in f.edits))
 
     def _check_chance(self, ctx) -> None:
         recent = self._window(ctx, self.history)
-        if "stuck-at-chance" in self._fired or recent is None or not all(abs(loss - self._chance) <= CHANCE_TOL * self._chance for loss in recent):
+        if "stuck-at-chance" in self._fired or recent is None:
+            return
+        if not all(abs(loss - self._chance) <= CHANCE_TOL * self._chance for loss in recent):
             return
         self._emit(ctx, Finding(
             "stuck-at-chance", "error", "The loss is stuck at chance",
@@ -253,7 +256,9 @@ class TrainingMonitor:
     def _check_accuracy(self, ctx) -> None:
         recent = self._window(ctx, self.accuracy)
         chance = 1 / ctx.spec.num_classes
-        if recent is None or {"stuck-at-chance", "accuracy-at-chance"} & self._fired or not all(abs(a - chance) <= ACC_CHANCE_TOL for a in recent):
+        if recent is None or {"stuck-at-chance", "accuracy-at-chance"} & self._fired:
+            return
+        if not all(abs(a - chance) <= ACC_CHANCE_TOL for a in recent):
             return
         val = self.epochs[-1].val_acc if self.epochs else None
         if val is not None and abs(val - chance) > ACC_CHANCE_TOL:
