@@ -7,6 +7,7 @@ import math
 import sys
 
 from workbench.cli.common import SPEC_HELP, read_spec_or_report
+from workbench.cli.interrupt import Interruption
 
 
 def add_parser(sub) -> None:
@@ -93,24 +94,28 @@ def run(args) -> int:
     spec = read_spec_or_report(args.spec)
     if spec is None:
         return 1
-    try:
-        data = None
-        if not args.static:
-            from workbench.data.dataset import load_data
+    with Interruption() as interruption:
+        try:
+            data = None
+            if not args.static:
+                from workbench.data.dataset import load_data
 
-            data = load_data(spec, data_path=args.data)
-        diagnosis = diagnose(spec, data=data, data_path=args.data, with_init=not args.static, with_lr=not args.static)
-        comparison = _compare(spec, args.compare, data) if args.compare and data is not None else None
-        trials = []
-        if args.try_fixes and diagnosis.init is not None:
-            from workbench.doctor.trial import learning_verdict, try_fixes
+                data = load_data(spec, data_path=args.data)
+            diagnosis = diagnose(spec, data=data, data_path=args.data, with_init=not args.static,
+                                 with_lr=not args.static)
+            comparison = _compare(spec, args.compare, data) if args.compare and data is not None else None
+            trials = []
+            if args.try_fixes and diagnosis.init is not None:
+                from workbench.doctor.trial import learning_verdict, try_fixes
 
-            fixes = candidate_fixes(spec, diagnosis.findings, diagnosis.lr)
-            trials = try_fixes(spec, fixes, data, steps=args.steps)
-            diagnosis.measured += learning_verdict(spec, fixes, trials, args.steps)
-    except (DataError, TrainingError) as exc:
-        print(f"error: {exc.message}" + (f" (hint: {exc.hint})" if exc.hint else ""), file=sys.stderr)
-        return 1
+                fixes = candidate_fixes(spec, diagnosis.findings, diagnosis.lr)
+                trials = try_fixes(spec, fixes, data, steps=args.steps, should_stop=lambda: interruption.requested)
+                diagnosis.measured += learning_verdict(spec, fixes, trials, args.steps)
+        except (DataError, TrainingError) as exc:
+            print(f"error: {exc.message}" + (f" (hint: {exc.hint})" if exc.hint else ""), file=sys.stderr)
+            return 1
+    if interruption.requested:  # a trial cut short is no result: report nothing of them
+        return interruption.report()
     for problem in diagnosis.problems:
         print(problem.format(), file=sys.stderr)
     fixed = None

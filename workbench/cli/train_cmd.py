@@ -8,15 +8,17 @@ Ctrl-C stops after the current batch and keeps the last checkpoint; ``--resume R
 from __future__ import annotations
 
 import argparse
-import signal
+import os
 import sys
-import threading
 import time
 
+from workbench.check import require_valid_sections
 from workbench.cli.common import SPEC_HELP, read_spec_or_report
+from workbench.cli.interrupt import INTERRUPTED, Interruption
 from workbench.data import DataError, load_data
 from workbench.doctor import Finding, sort_findings, static_findings
 from workbench.doctor.monitor import TrainingMonitor
+from workbench.safe_text import printable_line
 from workbench.spec import SpecError
 from workbench.training import DiagnosisEvent, EpochEvent, RunEnded, RunStarted, StepEvent, Trainer, TrainingError, open_run
 from workbench.training.devices import resolve_device
@@ -60,8 +62,8 @@ class ProgressBar:
     """Writes training progress (epoch, step, loss, accuracy, img/s, ETA) to a text stream."""
 
     def __init__(self, stream):
-        self.stream = stream
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.stream = getattr(stream, "raw", stream)  # under the CLI's escaping stream: its own codes go through
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.total_steps = 1
         self.steps_per_epoch = 1
         self.epochs = 1
@@ -70,6 +72,7 @@ class ProgressBar:
         self._open_line = False
 
     def _line(self, text: str, final: bool) -> None:
+        text = printable_line(text)
         if self.tty:
             self.stream.write("\r\x1b[2K" + text + ("\n" if final else ""))
             self._open_line = not final
@@ -159,6 +162,7 @@ def _spec_for(args):
         spec.training["epochs"] = args.epochs
     if args.batch_size:
         spec.training["batch_size"] = args.batch_size
+    require_valid_sections(spec)
     return spec
 
 
@@ -167,6 +171,8 @@ def run(args) -> int:
         spec = _spec_for(args)
         if spec is None:
             return 1
+        if args.out and os.path.exists(args.out) and not os.path.isdir(args.out):
+            raise TrainingError(f"--out '{args.out}' is a file", "give --out the folder for run folders")
         device = resolve_device(args.device or spec.training_value("device"))
         data = load_data(spec, data_path=args.data, device=device)
         _report_data(data)
@@ -182,22 +188,8 @@ def run(args) -> int:
     except (DataError, TrainingError) as exc:
         return _error(exc.message, exc.hint)
     trainer.add_listener(ProgressBar(sys.stderr))
-    interrupted = []
-
-    def on_sigint(signum, frame):
-        if interrupted:
-            raise KeyboardInterrupt
-        interrupted.append(True)
-        print("\nstopping after this batch (Ctrl-C again to abort)", file=sys.stderr)
-        trainer.request_stop("interrupted (Ctrl-C)")
-
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, on_sigint) if in_main else None
-    try:
+    with Interruption(lambda: trainer.request_stop("interrupted (Ctrl-C)"), "stopping after this batch"):
         ended = trainer.run()
-    finally:
-        if in_main:
-            signal.signal(signal.SIGINT, previous)
     print(f"{ended.status}: {ended.reason}", file=sys.stderr)
     if ended.best and ended.best.get("val_acc") is not None:
         print(f"best val acc {ended.best['val_acc']:.1%} at epoch {ended.best['epoch']}", file=sys.stderr)
@@ -207,4 +199,4 @@ def run(args) -> int:
             print(f"resume with: python -m workbench train --resume {ended.run_dir}", file=sys.stderr)
     if ended.status == "completed":
         return 0
-    return 130 if ended.status == "stopped" else 1
+    return INTERRUPTED if ended.status == "stopped" else 1
