@@ -25,7 +25,7 @@ from make_app_screenshot import IMG, settle, wait  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-SPEC = Path(__file__).resolve().parents[1] / "tests" / "data" / "lr-sgd-50.yaml"
+SPEC = Path(__file__).resolve().parents[1] / "tests" / "data" / "lr-sgd-10.yaml"
 
 
 def main() -> None:

@@ -163,7 +163,7 @@ def _trial(label, final, spec):
 
 
 def test_learning_rate_candidates_and_the_verdict_of_the_trials():
-    spec = _tiny(optimizer="sgd", lr=50)
+    spec = _tiny(optimizer="sgd", lr=10)
     fixes = lr_candidates(spec, _result(50.0))
     labels = [f.label for f in fixes]
     assert "range-test suggestion" in labels[0] and any("×0.1" in x for x in labels) and any("×10" in x for x in labels)
@@ -178,7 +178,7 @@ def test_learning_rate_candidates_and_the_verdict_of_the_trials():
 
 
 def test_try_fixes_reports_a_spec_that_does_not_learn(tmp_path, capsys):
-    spec = load_spec("tests/data/lr-sgd-50.yaml")
+    spec = load_spec("tests/data/lr-sgd-10.yaml")
     spec.data["images"] = 90
     path = tmp_path / "s.yaml"
     from workbench.spec import save_spec

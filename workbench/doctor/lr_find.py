@@ -12,7 +12,7 @@ From the curve:
 - ``suggested``: a tenth of the learning rate at the lowest smoothed loss (fastai's ``minimum`` suggestion: one
   decade below the point where the loss stops falling). Not the steepest descent: on a 100-step test with small
   batches the smoothed loss of a small net often falls almost linearly over three decades, so its steepest
-  point is set by batch noise (measured on the two-conv net of ``tests/data/lr-sgd-50.yaml``: steepest descent
+  point is set by batch noise (measured on the two-conv net of ``tests/data/lr-sgd-10.yaml``: steepest descent
   at lr 7.6e-4, which trains it to 63 % in ten epochs; the minimum's tenth, 0.024, to over 90 %). Not fastai's
   ``valley`` either: its longest descending run starts in the noise of the flat start. None when the smoothed
   loss never fell ``MIN_DROP`` below its start, or only within the first ``SKIP_START`` points: no learning
