@@ -1,5 +1,5 @@
 """The live rules reason from what they measured: real tiny runs with a learning rate far too large
-(SGD 50) and far too small (SGD 1e-7), the new rules' trigger and healthy cases, fixes that never
+(SGD 10, the largest a spec accepts) and far too small (SGD 1e-7), the new rules' trigger and healthy cases, fixes that never
 weaken what the spec has, and trials that leave the run alone."""
 
 import math
@@ -40,8 +40,8 @@ def _run(lr: float, steps: int = STEPS, optimizer: str = "sgd"):
 
 
 @pytest.fixture(scope="module")
-def lr_50():
-    return _run(50.0)
+def lr_10():
+    return _run(10.0)
 
 
 @pytest.fixture(scope="module")
@@ -56,16 +56,16 @@ def _lr_moves(spec, diagnoses) -> list[float]:
             if fix(spec).training_value("lr") != lr]
 
 
-def test_sgd_lr_50_is_called_diverging_within_its_first_20_steps(lr_50):
-    spec, diagnoses = lr_50
+def test_sgd_lr_10_is_called_diverging_within_its_first_20_steps(lr_10):
+    spec, diagnoses = lr_10
     diverging = next(d for d in diagnoses if d.finding.rule == "diverging-loss")
     assert diverging.step <= 20 and diverging.finding.severity == "error"
     first = diverging.finding.measured["first_step"]
     assert first <= 20 and f"From step {first} on" in diverging.finding.explanation
 
 
-def test_after_the_explosion_every_finding_names_it_and_every_lr_fix_lowers_the_lr(lr_50):
-    spec, diagnoses = lr_50
+def test_after_the_explosion_every_finding_names_it_and_every_lr_fix_lowers_the_lr(lr_10):
+    spec, diagnoses = lr_10
     diverging = next(d for d in diagnoses if d.finding.rule == "diverging-loss")
     later = [d.finding for d in diagnoses if d.step > diverging.step]
     assert later, "the dead network after the explosion is diagnosed too"
@@ -189,13 +189,13 @@ def test_a_trial_leaves_the_run_s_model_optimizer_and_random_state_alone():
 
 
 def test_the_same_network_on_real_data_runs_the_trial_on_that_data():
-    spec = make_spec(SMALL_NET, size=12, images=60, optimizer="sgd", lr=50.0)
+    spec = make_spec(SMALL_NET, size=12, images=60, optimizer="sgd", lr=10.0)
     data = load_data(spec)
     monitor = TrainingMonitor(every=5)
     Trainer(spec, data=data, run_dir=False, max_steps=5, callbacks=[monitor]).run()
     high = next(f for f in monitor.findings if f.rule == "update-ratio-high")
     assert "trial from the weights of step 0" in high.explanation
-    assert all(math.isfinite(fix(spec).training["lr"]) and fix(spec).training["lr"] < 50 for fix in high.fixes)
+    assert all(math.isfinite(fix(spec).training["lr"]) and fix(spec).training["lr"] < 10 for fix in high.fixes)
 
 
 @pytest.mark.parametrize("name", ["lenet5", "fc-as-dense"])
