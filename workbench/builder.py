@@ -16,7 +16,7 @@ from workbench.analysis import analyze
 from workbench.analysis.analyze import CopyInfo, LayerInfo
 from workbench.analysis.block_rules import projection_stride
 from workbench.block_modules import ParallelBlock, Projection, ResidualBlock, make_activation
-from workbench.spec.model import Layer, ModelSpec
+from workbench.spec.model import Layer, ModelSpec, activation_after
 from workbench.spec.params import pair
 from workbench.spec.problems import SpecError
 
@@ -126,11 +126,15 @@ def build_layer(layer: Layer, shape: tuple[int, ...]) -> nn.Module:
     raise ValueError(f"unknown layer type {t!r}")
 
 
-def init_std(layer: Layer, fan_in: int, fan_out: int) -> float | None:
-    """The weight standard deviation the layer's init gives, or None for PyTorch's default."""
-    init = layer.init()
+def init_std(layer: Layer, fan_in: int, fan_out: int, activation: str | None = None) -> float | None:
+    """The weight standard deviation the layer's init gives, or None for PyTorch's default.
+
+    ``activation`` is the nonlinearity the layer's output meets (default: its own): it picks the default
+    scheme and He's gain.
+    """
+    act = activation if activation is not None else layer.own_activation()
+    init = layer.init(act)
     scheme = init["weight"]
-    act = layer.get("activation")
     if scheme == "trunc_normal":
         return float(init["std"])
     if scheme == "torch":
@@ -143,15 +147,15 @@ def init_std(layer: Layer, fan_in: int, fan_out: int) -> float | None:
     return math.sqrt(2.0 / (fan_in + fan_out))  # glorot
 
 
-def _initialise(layer: Layer, module: nn.Module) -> None:
+def _initialise(layer: Layer, module: nn.Module, activation: str) -> None:
     if layer.type not in ("conv", "dense"):
         return
     weight = module.weight
     receptive = weight[0][0].numel() if weight.dim() > 2 else 1
     fan_in = weight.shape[1] * receptive
     fan_out = weight.shape[0] * receptive
-    std = init_std(layer, fan_in, fan_out)
-    init = layer.init()
+    std = init_std(layer, fan_in, fan_out, activation)
+    init = layer.init(activation)
     with torch.no_grad():
         if init["weight"] == "trunc_normal":
             nn.init.trunc_normal_(weight, mean=0.0, std=std, a=-2 * std, b=2 * std)
@@ -172,8 +176,14 @@ def _zero_last(body: nn.Sequential) -> None:
             target.weight.zero_()
 
 
+def _modules(infos: list[LayerInfo]) -> list[nn.Module]:
+    """The initialised modules of one stack; each weight layer's init follows the activation its output meets."""
+    layers = [info.layer for info in infos]
+    return [_module(info, activation_after(layers, i)) for i, info in enumerate(infos)]
+
+
 def _stack(infos: list[LayerInfo]) -> nn.Sequential:
-    return nn.Sequential(OrderedDict((info.name, _module(info)) for info in infos))
+    return nn.Sequential(OrderedDict(zip((info.name for info in infos), _modules(infos))))
 
 
 def _copy(info: LayerInfo, copy: CopyInfo) -> nn.Module:
@@ -192,12 +202,12 @@ def _copy(info: LayerInfo, copy: CopyInfo) -> nn.Module:
     return ResidualBlock(stacks[0], shortcut, layer.get("activation"))
 
 
-def _module(info: LayerInfo) -> nn.Module:
+def _module(info: LayerInfo, activation: str) -> nn.Module:
     """The initialised module of one analysed layer; a block's copies in a row."""
     if info.copies:
         return nn.Sequential(OrderedDict((str(c), _copy(info, copy)) for c, copy in enumerate(info.copies)))
     module = build_layer(info.layer, info.in_shape)
-    _initialise(info.layer, module)
+    _initialise(info.layer, module, activation)
     return module
 
 
@@ -212,5 +222,5 @@ def build_model(spec: ModelSpec, seed: int | None = None) -> SpecModel:
     seed = spec.training_value("seed") if seed is None else seed
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        modules = [_module(info) for info in analysis.layers]
+        modules = _modules(analysis.layers)
     return SpecModel([info.name for info in analysis.layers], modules)

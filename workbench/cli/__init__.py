@@ -9,8 +9,9 @@ import sys
 from workbench.cli.interrupt import BROKEN_PIPE, INTERRUPTED, silence_stdout
 from workbench.safe_text import EscapingStream
 
-# Each module defines ``add_parser(subparsers)`` and ``run(args) -> int``.
-VERBS = ("summary", "check", "presets", "layers", "doctor", "train", "runs", "export", "predict", "explain", "edit")
+# Each module (``lr-find`` -> ``lr_find_cmd``) defines ``add_parser(subparsers)`` and ``run(args) -> int``.
+VERBS = ("summary", "check", "presets", "layers", "doctor", "lr-find", "train", "runs", "export", "predict", "explain",
+         "edit")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     sub.required = True
     for verb in VERBS:
-        importlib.import_module(f"workbench.cli.{verb}_cmd").add_parser(sub)
+        importlib.import_module(f"workbench.cli.{verb.replace('-', '_')}_cmd").add_parser(sub)
     return parser
 
 

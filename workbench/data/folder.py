@@ -129,7 +129,15 @@ def _resize(img: Image.Image, height: int, width: int, resize: str) -> Image.Ima
 
 
 def load_image(path, channels: int, height: int, width: int, resize: str = "stretch") -> torch.Tensor:
-    """The image at ``path`` as a uint8 tensor C×H×W, converted and resized like training does.
+    """The image at ``path`` as a uint8 tensor C×H×W, converted and resized like training does
+    (see :func:`load_image_sized`)."""
+    return load_image_sized(path, channels, height, width, resize)[0]
+
+
+def load_image_sized(path, channels: int, height: int, width: int,
+                     resize: str = "stretch") -> tuple[torch.Tensor, tuple[int, int]]:
+    """The image at ``path`` as a uint8 tensor C×H×W, converted and resized like training does, and the
+    file's own (height, width).
 
     Any mode (grayscale, RGBA, palette, 16-bit) becomes ``channels`` channels (1 gray, 3 RGB, 4 RGBA,
     otherwise gray repeated); ``resize`` is ``stretch``, ``center-crop`` or ``pad``.
@@ -144,6 +152,7 @@ def load_image(path, channels: int, height: int, width: int, resize: str = "stre
                 if img.format == "JPEG":
                     img.draft(img.mode, (width, height))  # decode large JPEGs at a reduced scale
                 img.load()
+                original = (img.height, img.width)
                 out = _resize(_convert(img, channels), height, width, resize)
                 arr = np.array(out, dtype=np.uint8)
     except (OSError, UnidentifiedImageError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
@@ -153,7 +162,7 @@ def load_image(path, channels: int, height: int, width: int, resize: str = "stre
     tensor = torch.from_numpy(arr).permute(2, 0, 1).contiguous()
     if tensor.shape[0] != channels:
         tensor = tensor[:1].expand(channels, height, width).contiguous()
-    return tensor
+    return tensor, original
 
 
 def _reason(exc: Exception) -> str:

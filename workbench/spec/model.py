@@ -16,6 +16,25 @@ from workbench.spec.layer_kinds import KINDS, RELU_FAMILY
 from workbench.spec.sections import SECTIONS
 
 SCHEMA_VERSION = 2
+# Layers between a weight layer and its activation layer that leave the activation's choice of init alone.
+PASS_THROUGH = ("dropout", "flatten")
+
+
+def default_init_scheme(activation: str) -> str:
+    """The weight init a layer gets when none is set: He before a ReLU-family activation, else Glorot."""
+    return "he" if activation in RELU_FAMILY else "glorot"
+
+
+def activation_after(stack: list, index: int) -> str:
+    """The nonlinearity the output of ``stack[index]`` meets: its own, else that of an activation layer after it
+    in the same stack with only dropout or flatten between; "none" otherwise."""
+    own = stack[index].own_activation()
+    if own != "none":
+        return own
+    for layer in stack[index + 1:]:
+        if layer.type not in PASS_THROUGH:
+            return layer.get("activation") if layer.type == "activation" else "none"
+    return "none"
 
 
 @dataclass
@@ -34,11 +53,18 @@ class Layer:
             return self.params[key]
         return KINDS[self.type].param(key).default
 
-    def init(self) -> dict[str, Any]:
-        """The effective initialisation: ``{weight, std, bias}`` with defaults filled in."""
+    def own_activation(self) -> str:
+        """The layer's ``activation`` parameter ("none" for kinds without one)."""
+        return self.get("activation") if "activation" in KINDS[self.type].param_names else "none"
+
+    def init(self, activation: str | None = None) -> dict[str, Any]:
+        """The effective initialisation: ``{weight, std, bias}`` with defaults filled in.
+
+        ``activation`` is the nonlinearity the layer's output meets (:meth:`ModelSpec.activation_after`;
+        default: the layer's own); the default scheme follows it.
+        """
         given = self.params.get("init") or {}
-        act = self.get("activation") if "activation" in KINDS[self.type].param_names else "none"
-        default = "he" if act in RELU_FAMILY else "glorot"
+        default = default_init_scheme(activation if activation is not None else self.own_activation())
         return {"weight": given.get("weight", default), "std": given.get("std"), "bias": given.get("bias", 0.0)}
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,6 +153,15 @@ class ModelSpec:
     def stack_of(self, name: str) -> list[Layer]:
         """The stack (top level or a block's body or branch) that holds the layer ``name``."""
         return tree.find(self.layers, name).stack
+
+    def activation_after(self, index: int) -> str:
+        """The nonlinearity the output of top-level layer ``index`` meets (see :func:`activation_after`)."""
+        return activation_after(self.layers, index)
+
+    def activation_after_layer(self, name: str) -> str:
+        """The nonlinearity the output of the layer ``name`` meets, in the stack that holds it."""
+        place = tree.find(self.layers, name)
+        return activation_after(place.stack, place.index)
 
     def unique_name(self, base: str) -> str:
         """A layer name starting with ``base`` that no layer of the tree uses yet."""

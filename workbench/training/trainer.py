@@ -126,7 +126,7 @@ class Trainer:
                 run_dir = resume_dir
         self._run_dir_arg = run_dir
         self._runs_root = runs_root
-        self.ctx = TrainContext(self.model, self.optimizer, spec, self._emit, self.request_stop)
+        self.ctx = TrainContext(self.model, self.optimizer, spec, self._emit, self.request_stop, data=self.data)
 
     # ---- control (thread-safe) ----
     def add_listener(self, fn) -> None:
@@ -287,7 +287,7 @@ class Trainer:
             self._epoch_count += count
             self._images_seen += count
             if self.callbacks:
-                self.ctx.loss, self.ctx.inputs, self.ctx.targets = loss, x, y
+                self.ctx.loss, self.ctx.inputs, self.ctx.targets, self.ctx.logits = loss, x, y, logits.detach()
                 self._call("on_batch_end")
             last = b == self.steps_per_epoch - 1 or (self.max_steps is not None and self.step >= self.max_steps)
             if self.step % self.log_every == 0 or last:

@@ -16,7 +16,7 @@ from workbench.gui.editor.controller import INPUT_KEY, EditController
 from workbench.gui.editor.param_fields import InitField, ParamField, make_field
 from workbench.spec import tree
 from workbench.spec.layer_kinds import KINDS, PALETTE
-from workbench.spec.model import Layer
+from workbench.spec.model import default_init_scheme
 
 
 def _muted(text: str, wrap: bool = True) -> QLabel:
@@ -37,12 +37,6 @@ def _error_label() -> QLabel:
 def _show_error(label: QLabel, text: str) -> None:
     label.setText(text)
     label.setVisible(bool(text))
-
-
-def _default_init(layer: Layer) -> str:
-    """The weight scheme the layer gets when its init is not set."""
-    params = {k: v for k, v in layer.params.items() if k != "init"}
-    return Layer(layer.name, layer.type, params).init()["weight"]
 
 
 def _title_row(icon_name: str, title: str, subtitle: str) -> QHBoxLayout:
@@ -117,7 +111,8 @@ class LayerForm(QWidget):
         _show_error(self.name_error, "")
         for key, field in self.fields.items():
             if isinstance(field, InitField):
-                field.set_default_scheme(_default_init(layer))
+                spec = document.spec
+                field.set_default_scheme(default_init_scheme(spec.activation_after_layer(layer.name)))
             value = layer.params.get(key) if field.param.kind in ("size", "kernel", "padding", "float", "init") else layer.get(key)
             field.set_value(value, info.param_errors.get(key, ""))
         layer_error = ""

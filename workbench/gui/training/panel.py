@@ -18,6 +18,7 @@ from workbench.gui.training.curves import RunCurves
 from workbench.gui.training.data_chooser import DataChooser
 from workbench.gui.training.estimate import EpochEstimate, EpochEstimator
 from workbench.gui.training.live_plots import LivePlots
+from workbench.gui.training.lr_finder import LRFinderDialog
 from workbench.gui.training.results_view import ResultsView
 from workbench.gui.training.run_controls import RunControls
 from workbench.gui.training.runs_list import RunsList
@@ -102,6 +103,8 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.recording)
         layout.addWidget(self.tabs, 1)
 
+        self.lr_dialog: LRFinderDialog | None = None
+        self.settings.find_lr_button.clicked.connect(self.find_learning_rate)
         self.controls.startClicked.connect(self.start)
         self.controls.pauseClicked.connect(self.pause)
         self.controls.resumeClicked.connect(self.resume)
@@ -119,6 +122,15 @@ class TrainingPanel(QWidget):
         self.data_chooser.previewChanged.connect(self._request_estimate)
         self.plots.set_run(None, document.spec.num_classes)
         self._request_estimate()
+
+    def find_learning_rate(self) -> LRFinderDialog:
+        """Open the range-test dialog on the current spec and start it."""
+        if self.lr_dialog is not None:
+            self.lr_dialog.close()
+        self.lr_dialog = LRFinderDialog(self.document, self.settings.device, self)
+        self.lr_dialog.show()
+        self.lr_dialog.start()
+        return self.lr_dialog
 
     # --- extension --------------------------------------------------------------------------------
     def add_callback_factory(self, factory: Callable[[ModelSpec], Any]) -> None:
