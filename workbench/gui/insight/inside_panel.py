@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
