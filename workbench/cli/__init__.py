@@ -7,7 +7,7 @@ import importlib
 import sys
 
 # Each module defines ``add_parser(subparsers)`` and ``run(args) -> int``.
-VERBS = ("summary", "check", "presets", "layers", "doctor", "train", "runs", "export", "predict", "edit")
+VERBS = ("summary", "check", "presets", "layers", "doctor", "train", "runs", "export", "predict", "edit", "cache")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -84,7 +84,7 @@ def run(args) -> int:
         if not args.static:
             from workbench.data.dataset import load_data
 
-            data = load_data(spec, data_path=args.data)
+            data = load_data(spec, data_path=args.data, cache="disk")  # a few batches: read from the decode cache
         diagnosis = diagnose(spec, data=data, with_init=not args.static)
         comparison = _compare(spec, args.compare, data) if args.compare and data is not None else None
         trials = []

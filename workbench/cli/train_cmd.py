@@ -127,6 +127,8 @@ def _report_data(data) -> None:
     rep = data.report
     counts = ", ".join(f"{k} {v}" for k, v in rep.counts.items())
     print(f"data: {rep.source}: {counts}", file=sys.stderr)
+    if rep.cache:
+        print(f"cache: {rep.cache}; training from {rep.placement}", file=sys.stderr)
     if rep.skipped:
         print(f"skipped {len(rep.skipped)} file(s):", file=sys.stderr)
         for path, reason in rep.skipped[:10]:

@@ -23,7 +23,43 @@ def cache_bytes(count: int, channels: int, height: int, width: int) -> int:
     return count * channels * height * width
 
 
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def memory_limit() -> int | None:
+    """``$WORKBENCH_MEMORY_LIMIT`` in bytes (``8G``, ``512M``, ``1000000``), or None when unset or unreadable."""
+    raw = os.environ.get("WORKBENCH_MEMORY_LIMIT", "").strip().lower().removesuffix("b").removesuffix("i")
+    if not raw:
+        return None
+    unit = raw[-1] if raw[-1] in _UNITS else ""
+    try:
+        value = float(raw[: len(raw) - len(unit)])
+    except ValueError:
+        return None
+    return int(value * _UNITS[unit]) if value > 0 else None
+
+
+def resident_bytes() -> int:
+    """This process's resident memory in bytes (0 when unknown)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def available_host_bytes() -> int | None:
+    """Main memory the image cache may take: free memory, capped by ``$WORKBENCH_MEMORY_LIMIT`` less what this
+    process already holds; None when unknown."""
+    free = _free_host_bytes()
+    limit = memory_limit()
+    if limit is None:
+        return free
+    room = max(0, limit - resident_bytes())
+    return room if free is None else min(free, room)
+
+
+def _free_host_bytes() -> int | None:
     """Free main memory in bytes (Linux ``MemAvailable``, else ``sysconf``), or None when unknown."""
     try:
         with open("/proc/meminfo", encoding="ascii") as f:
@@ -38,13 +74,18 @@ def available_host_bytes() -> int | None:
         return None
 
 
-def check_host_memory(needed: int, what: str) -> None:
-    """Raise :class:`DataError` when ``needed`` bytes clearly do not fit in free main memory."""
+def fits_in_host_memory(needed: int) -> bool:
+    """Whether ``needed`` bytes fit in the main memory the cache may take."""
     free = available_host_bytes()
-    if free is not None and needed > _HOST_SHARE * free:
+    return free is None or needed <= _HOST_SHARE * free
+
+
+def check_host_memory(needed: int, what: str, hint: str = "use fewer images or a smaller input size") -> None:
+    """Raise :class:`DataError` when ``needed`` bytes clearly do not fit in free main memory."""
+    if not fits_in_host_memory(needed):
         raise DataError(
-            f"{what} need {human_bytes(needed)} of memory but only {human_bytes(free)} is free",
-            "use fewer images or a smaller input size",
+            f"{what} need {human_bytes(needed)} of memory but only {human_bytes(available_host_bytes())} is free",
+            hint,
         )
 
 
@@ -54,6 +95,39 @@ def fits_on_device(needed: int, device: torch.device) -> bool:
         free, _total = torch.cuda.mem_get_info(device)
         return needed <= _DEVICE_SHARE * free
     return True
+
+
+def decode_into(
+    files: Sequence[Path],
+    out: torch.Tensor,
+    resize: str,
+    progress: Callable[[int], None] | None = None,
+) -> list[str | None]:
+    """Decode ``files`` in parallel into the rows of ``out`` (uint8 N×C×H×W); the reason each file that cannot
+    be read was skipped (None for the files that were read). ``progress(1)`` is called after each file."""
+    _n, channels, height, width = out.shape
+    reasons: list[str | None] = [None] * len(files)
+
+    def one(i: int) -> None:
+        try:
+            out[i] = load_image(files[i], channels, height, width, resize)
+        except DataError as exc:
+            reasons[i] = exc.message.split(": ", 1)[-1]
+
+    workers = max(1, min(8, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for _ in pool.map(one, range(len(files))):
+            if progress is not None:
+                progress(1)
+    return reasons
+
+
+def compact_rows(images: torch.Tensor, keep: Sequence[int]) -> torch.Tensor:
+    """Rows ``keep`` (ascending) of ``images`` moved to the front in place; the view of those rows (no copy)."""
+    for j, i in enumerate(keep):
+        if j != i:
+            images[j] = images[i]
+    return images[: len(keep)]
 
 
 def decode_files(
@@ -70,25 +144,13 @@ def decode_files(
     ``(path, reason)`` for each file that could not be read.
     """
     out = torch.empty(len(files), channels, height, width, dtype=torch.uint8)
-    ok: list[int] = []
-    skipped: list[tuple[str, str]] = []
+    done = [0]
 
-    def one(i: int) -> tuple[int, str | None]:
-        try:
-            out[i] = load_image(files[i], channels, height, width, resize)
-            return i, None
-        except DataError as exc:
-            return i, exc.message.split(": ", 1)[-1]
+    def step(n: int) -> None:
+        done[0] += n
+        progress(done[0], len(files))
 
-    workers = max(1, min(8, os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for done, (i, reason) in enumerate(pool.map(one, range(len(files))), start=1):
-            if reason is None:
-                ok.append(i)
-            else:
-                skipped.append((str(files[i]), reason))
-            if progress is not None:
-                progress(done, len(files))
-    if len(ok) == len(files):
-        return out, ok, skipped
-    return out[torch.tensor(ok, dtype=torch.long)], ok, skipped
+    reasons = decode_into(files, out, resize, step if progress is not None else None)
+    ok = [i for i, r in enumerate(reasons) if r is None]
+    skipped = [(str(files[i]), r) for i, r in enumerate(reasons) if r is not None]
+    return compact_rows(out, ok), ok, skipped

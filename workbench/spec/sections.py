@@ -15,6 +15,8 @@ DATA_PARAMS: tuple[Param, ...] = (
     Param("flip", "bool", default=False, doc="Augment: random horizontal flip."),
     Param("crop_padding", "int", default=0, doc="Augment: random crop after padding by this many pixels.", minimum=0, maximum=64),
     Param("jitter", "float", default=0.0, doc="Augment: brightness/contrast jitter strength.", minimum=0.0, maximum=1.0),
+    Param("cache", "choice", default="auto", choices=("auto", "memory", "disk"),
+          doc="Where decoded folder images live while training: auto (memory when they fit), memory or disk."),
 )
 
 TRAINING_PARAMS: tuple[Param, ...] = (

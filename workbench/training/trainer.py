@@ -21,6 +21,7 @@ from torch import nn
 
 from workbench.builder import build_model
 from workbench.data.augment import Augmenter
+from workbench.data.batches import epoch_batches
 from workbench.data.cache import fits_on_device
 from workbench.data.dataset import DataBundle, load_data
 from workbench.spec.model import ModelSpec
@@ -247,14 +248,27 @@ class Trainer:
 
     def _train_epoch(self, epoch: int) -> bool:
         """One pass over the training data; False when it ended early (stop request or step limit)."""
-        d, bs = self.data, self.batch_size
+        d = self.data
         n = d.train_x.shape[0]
         perm = torch.randperm(n, generator=self.shuffle_gen).to(d.train_x.device)
         self.model.train()
         zero = torch.zeros((), device=self.device)
         self._epoch_loss, self._epoch_correct, self._epoch_count = zero.clone(), zero.clone(), 0
-        win_loss, win_correct, win_count = zero.clone(), zero.clone(), 0
+        win_loss, win_correct = zero.clone(), zero.clone()
         bad_step = torch.full((), -1, dtype=torch.long, device=self.device)
+        batches = epoch_batches(d.train_x, d.train_y, [self._batch_indices(perm, b) for b in range(self.steps_per_epoch)],
+                                pin=self.device.type == "cuda")
+        try:
+            return self._train_batches(epoch, batches, win_loss, win_correct, bad_step)
+        finally:
+            batches.close()
+
+    def _batch_indices(self, perm: torch.Tensor, b: int) -> torch.Tensor:
+        """The positions in the training images that step ``b`` of an epoch with permutation ``perm`` trains on."""
+        return perm[b * self.batch_size:(b + 1) * self.batch_size]
+
+    def _train_batches(self, epoch: int, batches, win_loss, win_correct, bad_step) -> bool:
+        win_count = 0
         win_start = self._epoch_started = time.perf_counter()  # both move on by the time spent paused
         for b in range(self.steps_per_epoch):
             paused = self._wait_if_paused()
@@ -263,9 +277,9 @@ class Trainer:
             if self._stop.is_set():
                 self._train_seconds += time.perf_counter() - self._epoch_started
                 return False
-            idx = perm[b * bs:(b + 1) * bs]
-            x = self._prepare(d.train_x[idx], augment=True)
-            y = self._fetch(d.train_y[idx])
+            images, labels = next(batches)
+            x = self._prepare(images, augment=True)
+            y = self._fetch(labels)
             loss, logits = self._step(x, y)
             self.step += 1
             count = y.shape[0]

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui.document import SpecDocument
+from workbench.paths import cache_dir
 from workbench.spec.sections import section_param
 
 # (section, key, row label, undo label)
@@ -30,6 +31,7 @@ FIELDS: tuple[tuple[str, str, str, str], ...] = (
     ("data", "flip", "Random flip", "Set flip augmentation"),
     ("data", "crop_padding", "Random crop padding", "Set crop augmentation"),
     ("data", "jitter", "Colour jitter", "Set jitter augmentation"),
+    ("data", "cache", "Image cache", "Set image cache"),
     ("training", "seed", "Seed", "Set seed"),
 )
 
@@ -98,7 +100,7 @@ class SettingsForm(QWidget):
         layout.addRow("Device", self.device_box)
         for section, key, label, undo in FIELDS:
             editor = self._make_editor(section, key, undo)
-            editor.setToolTip(section_param(section, key).doc)
+            editor.setToolTip(section_param(section, key).doc + (f"\nDecode cache folder: {cache_dir()}" if key == "cache" else ""))
             if not isinstance(editor, QCheckBox):
                 editor.setMinimumWidth(160)
             self._editors[(section, key)] = editor
