@@ -8,17 +8,20 @@ Ctrl-C stops after the current batch and keeps the last checkpoint; ``--resume R
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
 import time
 
 from workbench.cli.common import SPEC_HELP, read_spec_or_report
+from workbench.cli.train_launch import add_distributed_arguments, run_distributed
 from workbench.data import DataError, load_data
 from workbench.doctor import Finding, sort_findings, static_findings
 from workbench.doctor.monitor import TrainingMonitor
 from workbench.spec import SpecError
 from workbench.training import DiagnosisEvent, EpochEvent, RunEnded, RunStarted, StepEvent, Trainer, TrainingError, open_run
+from workbench.training import run_control
 from workbench.training.devices import resolve_device
 
 BAR_WIDTH = 20
@@ -46,6 +49,8 @@ def add_parser(sub) -> None:
     p.add_argument("--log-every", type=_positive, default=10, metavar="N", help="steps between progress updates (default 10)")
     p.add_argument("--no-doctor", action="store_true",
                    help="do not check the spec before training nor watch the run (the doctor is on by default)")
+    p.add_argument("--run-dir", metavar="DIR", help="write the run into this new folder (default: a new folder in --out)")
+    add_distributed_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -164,42 +169,33 @@ def _spec_for(args):
     return spec
 
 
-def run(args) -> int:
-    try:
-        spec = _spec_for(args)
-        if spec is None:
-            return 1
-        device = resolve_device(args.device or spec.training_value("device"))
-        data = load_data(spec, data_path=args.data, device=device)
-        _report_data(data)
-        if not args.no_doctor:
-            _report_static_findings(spec)
-        callbacks = () if args.no_doctor else (TrainingMonitor(),)
-        trainer = Trainer(spec, data, device=device, log_every=args.log_every, resume_from=args.resume,
-                          runs_root=args.out, callbacks=callbacks)
-    except SpecError as exc:
-        for problem in exc.problems:
-            print(problem.format(), file=sys.stderr)
-        return 1
-    except (DataError, TrainingError) as exc:
-        return _error(exc.message, exc.hint)
-    trainer.add_listener(ProgressBar(sys.stderr))
+@contextlib.contextmanager
+def stop_on_signals(trainer, signals=(signal.SIGINT,)):
+    """While training: the first of ``signals`` stops after the current batch (keeping a checkpoint), the
+    second aborts. Outside the main thread nothing is installed."""
     interrupted = []
 
-    def on_sigint(signum, frame):
+    def on_signal(signum, frame):
         if interrupted:
             raise KeyboardInterrupt
         interrupted.append(True)
-        print("\nstopping after this batch (Ctrl-C again to abort)", file=sys.stderr)
-        trainer.request_stop("interrupted (Ctrl-C)")
+        if signum == signal.SIGINT:
+            print("\nstopping after this batch (Ctrl-C again to abort)", file=sys.stderr)
+        trainer.request_stop("interrupted (Ctrl-C)" if signum == signal.SIGINT else "stopped by a signal")
 
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, on_sigint) if in_main else None
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, on_signal) for s in signals}
     try:
-        ended = trainer.run()
+        yield
     finally:
-        if in_main:
-            signal.signal(signal.SIGINT, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def report_end(ended) -> int:
+    """Print how a run ended; the exit status (0 completed, 130 stopped, 1 otherwise)."""
     print(f"{ended.status}: {ended.reason}", file=sys.stderr)
     if ended.best and ended.best.get("val_acc") is not None:
         print(f"best val acc {ended.best['val_acc']:.1%} at epoch {ended.best['epoch']}", file=sys.stderr)
@@ -210,3 +206,31 @@ def run(args) -> int:
     if ended.status == "completed":
         return 0
     return 130 if ended.status == "stopped" else 1
+
+
+def run(args) -> int:
+    try:
+        spec = _spec_for(args)
+        if spec is None:
+            return 1
+        if args.nproc is not None:
+            return run_distributed(args, spec)
+        device = resolve_device(args.device or spec.training_value("device"))
+        data = load_data(spec, data_path=args.data, device=device)
+        _report_data(data)
+        if not args.no_doctor:
+            _report_static_findings(spec)
+        callbacks = () if args.no_doctor else (TrainingMonitor(),)
+        trainer = Trainer(spec, data, device=device, log_every=args.log_every, resume_from=args.resume,
+                          runs_root=args.out, callbacks=callbacks, run_dir=args.run_dir)
+    except SpecError as exc:
+        for problem in exc.problems:
+            print(problem.format(), file=sys.stderr)
+        return 1
+    except (DataError, TrainingError) as exc:
+        return _error(exc.message, exc.hint)
+    trainer.add_listener(ProgressBar(sys.stderr))
+    run_control.attach(trainer)
+    with stop_on_signals(trainer):
+        ended = trainer.run()
+    return report_end(ended)

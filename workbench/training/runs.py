@@ -27,6 +27,7 @@ EPOCHS_FILE = "epochs.jsonl"
 SUMMARY_FILE = "summary.json"
 CONFUSION_FILE = "confusion.json"
 CHECKPOINTS = "checkpoints"
+DIAGNOSIS_FILE = "diagnosis.jsonl"
 
 
 def _safe_name(name: str) -> str:
@@ -91,7 +92,7 @@ class RunWriter:
 
     def truncate_after(self, step: int, epoch: int) -> None:
         """Drop records newer than a checkpoint (``step``, ``epoch``) before resuming from it."""
-        for name, key, limit in ((STEPS_FILE, "step", step), (EPOCHS_FILE, "epoch", epoch)):
+        for name, key, limit in ((STEPS_FILE, "step", step), (EPOCHS_FILE, "epoch", epoch), (DIAGNOSIS_FILE, "step", step)):
             kept = [r for r in _read_jsonl(self.path / name) if r.get(key, 0) <= limit]
             write_text_atomic(self.path / name, "".join(json.dumps(r) + "\n" for r in kept))
         (self.path / SUMMARY_FILE).unlink(missing_ok=True)
