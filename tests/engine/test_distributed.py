@@ -163,3 +163,19 @@ def test_bad_process_counts_and_a_busy_port_are_clear_errors_before_anything_sta
         assert cli_main(["train", spec_file, "--nproc", "2", "--master-port", str(port), "--out", str(out_dir)]) == 1
     assert f"port {port} is in use" in capsys.readouterr().err
     assert not out_dir.exists() or list(out_dir.iterdir()) == []
+
+
+def test_sync_batchnorm_on_several_gpus_unless_turned_off_and_the_batch_must_divide():
+    from workbench.training.distributed import per_rank_batch, uses_sync_batchnorm
+    from workbench.training.errors import TrainingError
+
+    spec = _spec(epochs=1)
+    gpu, cpu = torch.device("cuda", 0), torch.device("cpu")
+    assert uses_sync_batchnorm(spec, 2, gpu)
+    assert not uses_sync_batchnorm(spec, 1, gpu) and not uses_sync_batchnorm(spec, 2, cpu)
+    spec.training["sync_batchnorm"] = False
+    assert not uses_sync_batchnorm(spec, 2, gpu)
+    assert per_rank_batch(32, 4) == 8
+    with pytest.raises(TrainingError, match="does not divide among 3") as err:
+        per_rank_batch(32, 3)
+    assert "e.g. 30 or 33" in err.value.hint

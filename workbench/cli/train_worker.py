@@ -49,8 +49,6 @@ def _parse(argv):
 def _train(args, rank: int) -> int:
     spec = load_spec(args.spec)
     device = rank_device(resolve_device(args.device))
-    if device.type == "cuda":
-        torch.cuda.set_device(device)
     data = load_data(spec, data_path=args.data, device=device)
     lead = rank == 0
     if lead:
@@ -74,7 +72,9 @@ def main(argv=None) -> int:
     args = _parse(argv)
     _die_with_parent()
     rank, _size, _local = world()
-    device = resolve_device(args.device)
+    device = rank_device(resolve_device(args.device))
+    if device.type == "cuda":
+        torch.cuda.set_device(device)  # before the group starts: NCCL binds each rank to its own GPU
     dist.init_process_group(backend_for(device), timeout=GROUP_TIMEOUT)
     try:
         return _train(args, rank)

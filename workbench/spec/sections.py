@@ -42,7 +42,7 @@ TRAINING_PARAMS: tuple[Param, ...] = (
           doc="Channels-last memory format; unset: on for the CPU (faster there for every preset), off on GPUs."),
     Param("compile", "bool", default=False, doc="Compile the model with torch.compile."),
     Param("sync_batchnorm", "bool", default=True,
-          doc="In a run on several processes (train --nproc N), batch norm statistics over the global batch."),
+          doc="In a run on several GPUs (train --nproc N), batch norm statistics over the global batch."),
 )
 
 SECTIONS: dict[str, tuple[Param, ...]] = {"data": DATA_PARAMS, "training": TRAINING_PARAMS}

@@ -41,6 +41,12 @@ def backend_for(device: torch.device) -> str:
     return "nccl" if device.type == "cuda" else "gloo"
 
 
+def uses_sync_batchnorm(spec: ModelSpec, processes: int, device: torch.device) -> bool:
+    """Whether batch norm becomes SyncBatchNorm: several processes on GPUs and ``training.sync_batchnorm``
+    (PyTorch's SyncBatchNorm runs on GPUs only; processes on the CPU keep their own batch statistics)."""
+    return processes > 1 and device.type == "cuda" and bool(spec.training_value("sync_batchnorm"))
+
+
 def per_rank_batch(batch_size: int, processes: int) -> int:
     """The images each process trains per step; :class:`TrainingError` when the batch does not divide."""
     if batch_size % processes:
@@ -54,8 +60,7 @@ def per_rank_batch(batch_size: int, processes: int) -> int:
 class DistributedTrainer(Trainer):
     """A :class:`Trainer` for one rank of a process group that torchrun started (see the module docstring).
 
-    ``sync_batchnorm`` (spec ``training.sync_batchnorm``) turns batch norm into SyncBatchNorm when there is
-    more than one rank. Only rank 0 writes ``run_dir``.
+    Batch norm becomes SyncBatchNorm per :func:`uses_sync_batchnorm`. Only rank 0 writes ``run_dir``.
     """
 
     def __init__(self, spec: ModelSpec, data=None, run_dir=None, device=None, **kwargs):
@@ -72,7 +77,7 @@ class DistributedTrainer(Trainer):
 
     def _build_model(self, spec: ModelSpec) -> nn.Module:
         model = super()._build_model(spec)
-        if self.world_size > 1 and spec.training_value("sync_batchnorm"):
+        if uses_sync_batchnorm(spec, self.world_size, self.device):
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         return model
 
