@@ -271,6 +271,7 @@ def open_folder_cache(scan: FolderScan, channels: int, height: int, width: int, 
             index = _read_index(folder)
             old = FolderCache(folder, index) if index is not None and _valid(folder, index) else None
             if old is not None and _matches(old.index, files, (channels, height, width), resize):
+                _remove_unreferenced(folder, {old.index["images"], old.index["stats"]})  # a killed build's parts
                 return FolderCache(folder, old.index, reused=len(files))
             return _build(folder, scan, files, old, (channels, height, width), resize, progress)
     except OSError as exc:
