@@ -27,7 +27,8 @@ _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
 
 def memory_limit() -> int | None:
-    """``$WORKBENCH_MEMORY_LIMIT`` in bytes (``8G``, ``512M``, ``1000000``), or None when unset or unreadable."""
+    """``$WORKBENCH_MEMORY_LIMIT`` in bytes (``8G``, ``512M``, ``1000000``): the most memory decoded images may
+    take in memory (more trains from the decode cache on disk); None when unset or unreadable."""
     raw = os.environ.get("WORKBENCH_MEMORY_LIMIT", "").strip().lower().removesuffix("b").removesuffix("i")
     if not raw:
         return None
@@ -39,24 +40,14 @@ def memory_limit() -> int | None:
     return int(value * _UNITS[unit]) if value > 0 else None
 
 
-def resident_bytes() -> int:
-    """This process's resident memory in bytes (0 when unknown)."""
-    try:
-        with open("/proc/self/statm", encoding="ascii") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
 def available_host_bytes() -> int | None:
-    """Main memory the image cache may take: free memory, capped by ``$WORKBENCH_MEMORY_LIMIT`` less what this
-    process already holds; None when unknown."""
+    """Main memory the decoded images may take: free memory, capped by ``$WORKBENCH_MEMORY_LIMIT``; None when
+    unknown."""
     free = _free_host_bytes()
     limit = memory_limit()
     if limit is None:
         return free
-    room = max(0, limit - resident_bytes())
-    return room if free is None else min(free, room)
+    return limit if free is None else min(free, limit)
 
 
 def _free_host_bytes() -> int | None:
