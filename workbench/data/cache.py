@@ -88,6 +88,17 @@ def fits_on_device(needed: int, device: torch.device) -> bool:
     return True
 
 
+def image_sums(images: torch.Tensor, block: int = 32) -> torch.Tensor:
+    """N×2×C float64: each image's channel sums and sums of squares, in 0..1 units (computed ``block`` images at
+    a time, so the float copy stays small)."""
+    out = torch.empty((images.shape[0], 2, images.shape[1]), dtype=torch.float64)
+    for start in range(0, images.shape[0], block):
+        unit = images[start:start + block].to(torch.float64).div_(255.0)
+        out[start:start + block, 0] = unit.sum(dim=(2, 3))
+        out[start:start + block, 1] = unit.square_().sum(dim=(2, 3))
+    return out
+
+
 def decode_into(
     files: Sequence[Path],
     out: torch.Tensor,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from workbench.data.cache import cache_bytes, check_host_memory, fits_in_host_memory, fits_on_device
+from workbench.data.cache import cache_bytes, check_host_memory, fits_in_host_memory, fits_on_device, image_sums
 from workbench.data.disk_images import DiskImages
 from workbench.data.errors import DataError
 from workbench.data.folder import FolderScan, scan_folder
@@ -88,12 +88,6 @@ class DataBundle:
 
     def normalization(self) -> dict[str, list[float]]:
         return {"mean": list(self.mean), "std": list(self.std)}
-
-
-def image_sums(images: torch.Tensor) -> torch.Tensor:
-    """N×2×C float64: each image's channel sums and sums of squares, in 0..1 units."""
-    unit = images.to(torch.float64).div_(255.0)
-    return torch.stack([unit.sum(dim=(2, 3)), unit.square().sum(dim=(2, 3))], dim=1)
 
 
 def stats_from_sums(sums: torch.Tensor, pixels: int, channels: int) -> tuple[list[float], list[float]]:

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from workbench.data.cache import decode_into
+from workbench.data.cache import decode_into, image_sums
 from workbench.data.errors import DataError
 from workbench.data.folder import FolderScan
 from workbench.paths import cache_dir
@@ -225,9 +225,7 @@ def _build(folder: Path, scan: FolderScan, files, old: FolderCache | None, shape
                 good = [k for k, r in enumerate(reasons) if r is None]
                 rows_data = buf[good]
                 out_images.write(rows_data.numpy().tobytes())
-                unit = rows_data.to(torch.float64).div_(255.0)
-                stats = torch.stack([unit.sum(dim=(2, 3)), unit.square().sum(dim=(2, 3))], dim=1)
-                out_stats.write(stats.numpy().tobytes())
+                out_stats.write(image_sums(rows_data).numpy().tobytes())
                 for k, (rel, _f, size, mtime) in enumerate(chunk):
                     entry = {"path": rel, "size": size, "mtime_ns": mtime, "row": -1, "reason": reasons[k], "crc": None}
                     if reasons[k] is None:
