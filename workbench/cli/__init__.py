@@ -6,6 +6,9 @@ import argparse
 import importlib
 import sys
 
+from workbench.cli.interrupt import BROKEN_PIPE, INTERRUPTED, silence_stdout
+from workbench.safe_text import EscapingStream
+
 # Each module defines ``add_parser(subparsers)`` and ``run(args) -> int``.
 VERBS = ("summary", "check", "presets", "layers", "doctor", "train", "runs", "export", "predict", "edit", "cache")
 
@@ -23,10 +26,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run one verb. Whatever it prints goes through :func:`printable` (text from files never reaches the
+    terminal as control codes); Ctrl-C ends with one "interrupted" line and status 130; a closed pipe
+    (``... | head -1``) ends quietly."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = EscapingStream(out), EscapingStream(err)
     try:
-        return args.run(args)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        status = args.run(args)
+        out.flush()  # here, not at exit, so that a closed pipe is caught below
+        return status
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        print("interrupted", file=err)
+        return INTERRUPTED
+    except BrokenPipeError:
+        silence_stdout()
+        return BROKEN_PIPE
+    finally:
+        sys.stdout, sys.stderr = out, err

@@ -7,6 +7,7 @@ import math
 import sys
 
 from workbench.cli.common import SPEC_HELP, read_spec_or_report
+from workbench.cli.interrupt import Interruption
 
 
 def add_parser(sub) -> None:
@@ -79,22 +80,26 @@ def run(args) -> int:
     spec = read_spec_or_report(args.spec)
     if spec is None:
         return 1
-    try:
-        data = None
-        if not args.static:
-            from workbench.data.dataset import load_data
+    with Interruption() as interruption:
+        try:
+            data = None
+            if not args.static:
+                from workbench.data.dataset import load_data
 
-            data = load_data(spec, data_path=args.data, cache="disk")  # a few batches: read from the decode cache
-        diagnosis = diagnose(spec, data=data, with_init=not args.static)
-        comparison = _compare(spec, args.compare, data) if args.compare and data is not None else None
-        trials = []
-        if args.try_fixes and diagnosis.init is not None:
-            from workbench.doctor.trial import try_fixes
+                data = load_data(spec, data_path=args.data, cache="disk")  # a few batches: read from the decode cache
+            diagnosis = diagnose(spec, data=data, with_init=not args.static)
+            comparison = _compare(spec, args.compare, data) if args.compare and data is not None else None
+            trials = []
+            if args.try_fixes and diagnosis.init is not None:
+                from workbench.doctor.trial import try_fixes
 
-            trials = try_fixes(spec, candidate_fixes(spec, diagnosis.findings), data, steps=args.steps)
-    except DataError as exc:
-        print(f"error: {exc.message}" + (f" (hint: {exc.hint})" if exc.hint else ""), file=sys.stderr)
-        return 1
+                trials = try_fixes(spec, candidate_fixes(spec, diagnosis.findings), data, steps=args.steps,
+                                   should_stop=lambda: interruption.requested)
+        except DataError as exc:
+            print(f"error: {exc.message}" + (f" (hint: {exc.hint})" if exc.hint else ""), file=sys.stderr)
+            return 1
+    if interruption.requested:  # a trial cut short is no result: report nothing of them
+        return interruption.report()
     for problem in diagnosis.problems:
         print(problem.format(), file=sys.stderr)
     fixed = None

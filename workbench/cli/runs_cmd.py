@@ -50,16 +50,21 @@ def _list(folder) -> int:
         print(f"no runs in {folder}")
         return 0
     rows = [("run", "status", "epochs", "final loss", "final acc", "best acc", "device")]
+    resumable = []
     for record in runs:
         summary = record.summary or {}
         final = summary.get("final") or (record.epochs[-1] if record.epochs else {})
-        best = summary.get("best") or {}
+        best = record.best or {}
         epochs = f"{final.get('epoch', 0)}/{record.meta.get('epochs', '?')}"
         loss = final.get("val_loss", final.get("train_loss"))
         acc = final.get("val_acc", final.get("train_acc"))
-        rows.append((record.name, record.status, epochs, _num(loss), _pct(acc), _pct(best.get("val_acc")),
-                     record.meta.get("device", "?")))
+        rows.append((record.name, record.status_text, epochs, _num(loss), _pct(acc),
+                     _pct(best.get("val_acc", best.get("train_acc"))), str(record.meta.get("device", "?"))))
+        if record.status == "interrupted":
+            resumable.append(record)
     _table(rows)
+    for record in resumable:
+        print(f"{record.name}: {record.status_text} — resume with: {record.resume_command}")
     return 0
 
 
@@ -73,6 +78,12 @@ class _BundleRun:
     epochs: list[dict]
     confusion: dict | None
 
+    @property
+    def status_text(self) -> str:
+        return self.status
+
+    resume_command = None
+
 
 def _open_bundle(path: str) -> _BundleRun:
     from workbench.export import load_bundle
@@ -84,7 +95,9 @@ def _open_bundle(path: str) -> _BundleRun:
 
 
 def _show(record: RunRecord | _BundleRun) -> int:
-    print(f"{record.name}: {_label(record)}, {record.status}, on {record.meta.get('device', '?')}")
+    print(f"{record.name}: {_label(record)}, {record.status_text}, on {record.meta.get('device', '?')}")
+    if record.resume_command:
+        print(f"resume with: {record.resume_command}")
     epochs = record.epochs
     if not epochs:
         print("no epoch has ended yet")

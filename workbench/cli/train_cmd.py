@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
 import time
 
+from workbench.check import require_valid_sections
 from workbench.cli.common import SPEC_HELP, read_spec_or_report
+from workbench.cli.interrupt import INTERRUPTED, Interruption
 from workbench.cli.train_launch import add_distributed_arguments, run_distributed
 from workbench.data import DataError, load_data
 from workbench.doctor import Finding, sort_findings, static_findings
 from workbench.doctor.monitor import TrainingMonitor
+from workbench.safe_text import printable_line
 from workbench.spec import SpecError
 from workbench.training import DiagnosisEvent, EpochEvent, RunEnded, RunStarted, StepEvent, Trainer, TrainingError, open_run
 from workbench.training import run_control
@@ -65,8 +69,8 @@ class ProgressBar:
     """Writes training progress (epoch, step, loss, accuracy, img/s, ETA) to a text stream."""
 
     def __init__(self, stream):
-        self.stream = stream
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.stream = getattr(stream, "raw", stream)  # under the CLI's escaping stream: its own codes go through
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.total_steps = 1
         self.steps_per_epoch = 1
         self.epochs = 1
@@ -75,6 +79,7 @@ class ProgressBar:
         self._open_line = False
 
     def _line(self, text: str, final: bool) -> None:
+        text = printable_line(text)
         if self.tty:
             self.stream.write("\r\x1b[2K" + text + ("\n" if final else ""))
             self._open_line = not final
@@ -166,6 +171,7 @@ def _spec_for(args):
         spec.training["epochs"] = args.epochs
     if args.batch_size:
         spec.training["batch_size"] = args.batch_size
+    require_valid_sections(spec)
     return spec
 
 
@@ -205,7 +211,7 @@ def report_end(ended) -> int:
             print(f"resume with: python -m workbench train --resume {ended.run_dir}", file=sys.stderr)
     if ended.status == "completed":
         return 0
-    return 130 if ended.status == "stopped" else 1
+    return INTERRUPTED if ended.status == "stopped" else 1
 
 
 def run(args) -> int:
@@ -213,6 +219,8 @@ def run(args) -> int:
         spec = _spec_for(args)
         if spec is None:
             return 1
+        if args.out and os.path.exists(args.out) and not os.path.isdir(args.out):
+            raise TrainingError(f"--out '{args.out}' is a file", "give --out the folder for run folders")
         if args.nproc is not None:
             return run_distributed(args, spec)
         device = resolve_device(args.device or spec.training_value("device"))
@@ -231,6 +239,6 @@ def run(args) -> int:
         return _error(exc.message, exc.hint)
     trainer.add_listener(ProgressBar(sys.stderr))
     run_control.attach(trainer)
-    with stop_on_signals(trainer):
+    with Interruption(lambda: trainer.request_stop("interrupted (Ctrl-C)"), "stopping after this batch"):
         ended = trainer.run()
     return report_end(ended)

@@ -70,7 +70,15 @@ def scan_folder(path, extensions: tuple[str, ...] = IMAGE_EXTENSIONS) -> FolderS
     for class_dir in class_dirs:
         found = []
         for file in sorted(class_dir.rglob("*")):
-            if any(_hidden(p) for p in file.relative_to(class_dir).parts) or not file.is_file():
+            if any(_hidden(p) for p in file.relative_to(class_dir).parts):
+                continue
+            if file.is_dir():
+                if file.is_symlink():  # never followed: it may loop back to a folder above
+                    scan.skipped.append((str(file), "a link to a folder (links to folders are not followed)"))
+                continue
+            if not file.is_file():
+                reason = "a link that leads nowhere or to itself" if file.is_symlink() else "not a regular file"
+                scan.skipped.append((str(file), reason))
                 continue
             if file.suffix.lower() not in wanted:
                 scan.skipped.append((str(file), f"not an image file (extension '{file.suffix or 'none'}')"))

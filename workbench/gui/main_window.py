@@ -22,6 +22,7 @@ from workbench.gui.files.autosave import Autosaver
 from workbench.gui.files.file_actions import FileActions
 from workbench.gui.files.settings import AppSettings
 from workbench.presets import DEFAULT_PRESET, load_preset
+from workbench.safe_text import printable_line
 
 APP_TITLE = "CNN Workbench"
 DEFAULT_SIZE = (1400, 900)
@@ -224,7 +225,7 @@ class MainWindow(QMainWindow):
 
     # -- title and status ---------------------------------------------------------------------
     def _update_title(self, name: str) -> None:
-        self.setWindowTitle(f"{name}[*] — {APP_TITLE}")
+        self.setWindowTitle(f"{printable_line(name)}[*] — {APP_TITLE}")
         self.setWindowModified(self.document.dirty)
 
     def _update_status(self) -> None:

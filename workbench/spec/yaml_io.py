@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from workbench.atomic_write import replace_atomically
+from workbench.bounded_read import FileTooLarge, NotARegularFile, read_bounded
 from workbench.spec import yaml_safe
 from workbench.spec.layer_kinds import KINDS
 from workbench.spec.migrations import MigrationError, migrate
@@ -45,8 +46,14 @@ def _line_map(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
 
 def _parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
     try:
-        node = yaml_safe.compose(text)
-        data = yaml_safe.safe_load(text)
+        data, node = yaml_safe.load_with_nodes(text)
+    except yaml_safe.RefusedYAML as exc:
+        raise SpecError([Problem(exc.problem, exc.hint, file=file, line=exc.problem_mark.line + 1)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control characters)
+        line = text.count("\n", 0, exc.position) + 1
+        raise SpecError([Problem(f"character 0x{exc.character:02x} is not allowed in a spec file",
+                                 "remove it; in a double-quoted text write it as an escape such as \\e",
+                                 file=file, line=line)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -174,11 +181,12 @@ class _Reader:
         else:
             seen.add(name)
         kind_name = item.get("type")
-        if kind_name not in KINDS:
+        if not isinstance(kind_name, str) or kind_name not in KINDS:
             if kind_name is None:
                 self.add("layer has no type", "add type: " + "|".join(KINDS), path, label)
             else:
-                self.add(f"unknown layer type {kind_name!r}", did_you_mean(kind_name, KINDS), path + ("type",), label)
+                hint = did_you_mean(kind_name, KINDS) if isinstance(kind_name, str) else "expected one of: " + ", ".join(KINDS)
+                self.add(f"unknown layer type {kind_name!r}", hint, path + ("type",), label)
             return None
         kind = KINDS[kind_name]
         params = {}
@@ -215,22 +223,33 @@ def loads_spec(text: str, file: str = "<spec>") -> ModelSpec:
     return _Reader(SourceInfo(file, lines)).read(data)
 
 
+def _decode(data: bytes, file: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SpecError([Problem(f"byte 0x{data[exc.start]:02x} at column {column} is not UTF-8 text",
+                                 "spec files are UTF-8: save it again as UTF-8",
+                                 file=file, line=line)]) from None
+
+
 def load_spec(path: str | os.PathLike) -> ModelSpec:
     """Read a spec file; raise :class:`SpecError` (never a traceback) when it cannot be read."""
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise SpecError([Problem("file is too large to be a spec", "spec files are a few kilobytes", file=str(path))])
-        text = path.read_text(encoding="utf-8")
+        data = read_bounded(path, MAX_FILE_BYTES)
+    except NotARegularFile:
+        raise SpecError([Problem("not a regular file (a device, pipe or socket)", "give a .yaml spec file", file=str(path))]) from None
+    except FileTooLarge:
+        raise SpecError([Problem("file is too large to be a spec", "spec files are a few kilobytes", file=str(path))]) from None
     except FileNotFoundError:
         raise SpecError([Problem("file not found", "check the path", file=str(path))]) from None
     except IsADirectoryError:
         raise SpecError([Problem("is a folder, not a spec file", "give a .yaml file", file=str(path))]) from None
-    except UnicodeDecodeError:
-        raise SpecError([Problem("not a text file", "give a .yaml spec file", file=str(path))]) from None
     except OSError as exc:
         raise SpecError([Problem(f"cannot read the file: {exc.strerror}", "check permissions", file=str(path))]) from None
-    return loads_spec(text, str(path))
+    return loads_spec(_decode(data, str(path)), str(path))
 
 
 def _dump(value: Any, flow: bool) -> str:

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from workbench.builder import build_model
+from workbench.check import require_valid_sections
 from workbench.data.augment import Augmenter
 from workbench.data.batches import epoch_batches
 from workbench.data.cache import fits_on_device
@@ -62,6 +63,7 @@ class Trainer:
     def __init__(self, spec: ModelSpec, data: DataBundle | None = None, run_dir=None, device=None,
                  callbacks=(), log_every: int = 10, resume_from=None, max_steps: int | None = None,
                  runs_root=None):
+        require_valid_sections(spec)
         t = spec.training_value
         self.spec = spec
         self.device = resolve_device(device if device is not None else t("device"))
@@ -256,8 +258,8 @@ class Trainer:
         if self._fresh:
             self._writer.start(self.spec, run_state.run_meta(self))
         else:
+            self._writer.take_over(resumed_at_epoch=self.epoch, epochs=self.epochs)
             self._writer.truncate_after(self.step, self.epoch)
-            self._writer.update_meta(status="running", resumed_at_epoch=self.epoch, epochs=self.epochs)
 
     def _train(self) -> tuple[str, str]:
         if self.epoch >= self.epochs:

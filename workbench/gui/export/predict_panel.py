@@ -28,6 +28,7 @@ from workbench.gui.export.prob_chart import ProbabilityChart
 from workbench.gui.style import BORDER, ERROR, MUTED
 from workbench.gui.training.images import to_pixmap
 from workbench.predict import Prediction, Predictor, load_predictor, predict
+from workbench.safe_text import printable_line
 
 MODEL_SUFFIXES = (".wbm", ".onnx")
 INPUT_VIEW_SIZE = 192
@@ -36,7 +37,7 @@ EMPTY_HINT = "Open a model (a run folder, a .wbm bundle or an .onnx file), then 
 
 def _name_list(names: list[str], shown: int = 8) -> str:
     """The first ``shown`` class names, then how many more."""
-    text = ", ".join(names[:shown])
+    text = ", ".join(printable_line(n) for n in names[:shown])
     return text + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
@@ -125,7 +126,7 @@ class PredictPanel(QWidget):
         self.predictor = predictor
         c, h, w = predictor.input_shape
         self.model_label.setText(
-            f"<b>{html.escape(predictor.name, quote=False)}</b> ({predictor.kind}) — input {c}×{h}×{w}, "
+            f"<b>{html.escape(printable_line(predictor.name), quote=False)}</b> ({predictor.kind}) — input {c}×{h}×{w}, "
             f"{len(predictor.class_names)} classes: {html.escape(_name_list(predictor.class_names), quote=False)}"
         )
         self.model_label.setToolTip(str(predictor.path))
@@ -178,7 +179,7 @@ class PredictPanel(QWidget):
         self.image_list.clear()
         for r in results:
             if r.image is not None and r.top:
-                text = f"{r.path.name}\n{r.top[0].name} {r.top[0].probability:.0%}"
+                text = f"{r.path.name}\n{printable_line(r.top[0].name)} {r.top[0].probability:.0%}"
                 item = QListWidgetItem(QIcon(to_pixmap(r.image.numpy(), 40)), text)
             else:
                 item = QListWidgetItem(_blank_icon(), f"{r.path.name}\n{'cannot read' if r.error else 'no model yet'}")

@@ -6,6 +6,7 @@ import pyqtgraph as pg
 
 from workbench.gui.style import ACCENT, ACCENT_SOFT, MUTED, TEXT
 from workbench.predict import ClassScore
+from workbench.safe_text import printable_line
 
 
 class ProbabilityChart(pg.PlotWidget):
@@ -31,7 +32,7 @@ class ProbabilityChart(pg.PlotWidget):
         """Replace the bars with ``scores`` (already sorted, best first)."""
         self.clear()
         self._texts = []
-        self.labels = [s.name for s in scores]
+        self.labels = [printable_line(s.name) for s in scores]
         self.values = [s.probability for s in scores]
         count = len(scores)
         if not count:
