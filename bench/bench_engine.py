@@ -8,16 +8,27 @@
    validating every epoch); the engine does the same augmentation batched. Target: >= 1.5x.
    The engine runs as users get it (on a CPU: channels-last, the default there); also shown with the
    layout forced off (``channels_last: false``), the same memory layout as the hand-written pipeline.
+   Measured against a DataLoader with 0 and with 2 workers (as users write it).
 3. On CUDA: engine images/s with bf16/fp16 autocast and channels-last on and off.
+4. The decode cache: images/s training from the cache on disk ÷ from memory, same data, page cache warm
+   (target >= 0.9); start-up of a second run ÷ the first on a folder of ``--scale-images`` small images (the
+   second reuses the cache); peak resident memory of a fresh process training on that folder with
+   ``$WORKBENCH_MEMORY_LIMIT`` set to a quarter of its decoded images (target: the peak above the engine's own
+   peak on a small folder stays under the limit).
+5. With ``--nproc N``: images/s of ``train --nproc N`` ÷ one process (CPU, gloo), same spec and global batch.
 
-    python bench/bench_engine.py                  # about 1-2 minutes on a CPU
+    python bench/bench_engine.py                  # a few minutes on a CPU
+    python bench/bench_engine.py --nproc 2        # and the two-process scaling
     python bench/bench_engine.py --images 2000 --epochs 5 --device cuda
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -34,9 +45,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from workbench.builder import build_model  # noqa: E402
 from workbench.data import generate_shapes, load_data  # noqa: E402
-from workbench.spec import loads_spec  # noqa: E402
+from workbench.data.disk_cache import clear_caches  # noqa: E402
+from workbench.spec import loads_spec, save_spec  # noqa: E402
 from workbench.training import Trainer  # noqa: E402
 from workbench.training.devices import resolve_device  # noqa: E402
+
+import engine_scale  # noqa: E402  (bench/ is on the path when this script runs)
 
 SPEC = """
 name: bench
@@ -129,7 +143,7 @@ class PilFolder(torch.utils.data.Dataset):
         return (x - self.mean) / self.std, self.labels[i]
 
 
-def usual_pipeline(spec, root: Path, device, args) -> float:
+def usual_pipeline(spec, root: Path, device, args, workers: int) -> float:
     """Seconds to train ``epochs`` epochs and validate after each, reading the folder every epoch."""
     start = time.perf_counter()
     files = sorted(root.rglob("*.png"))
@@ -142,9 +156,9 @@ def usual_pipeline(spec, root: Path, device, args) -> float:
     mean, std = [0.5] * 3, [0.25] * 3
     train = PilFolder([files[i] for i in train_idx], [labels[i] for i in train_idx], args.size, mean, std, True)
     val = PilFolder([files[i] for i in val_idx], [labels[i] for i in val_idx], args.size, mean, std, False)
-    loader = torch.utils.data.DataLoader(train, batch_size=args.batch_size, shuffle=True, num_workers=args.workers,
-                                         generator=gen)
-    val_loader = torch.utils.data.DataLoader(val, batch_size=128, num_workers=args.workers)
+    loader = torch.utils.data.DataLoader(train, batch_size=args.batch_size, shuffle=True, num_workers=workers,
+                                         generator=gen, persistent_workers=workers > 0)
+    val_loader = torch.utils.data.DataLoader(val, batch_size=128, num_workers=workers)
     model = build_model(spec).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=spec.training_value("lr"))
     loss_fn = nn.CrossEntropyLoss()
@@ -166,7 +180,9 @@ def usual_pipeline(spec, root: Path, device, args) -> float:
 
 
 def engine_end_to_end(spec, root: Path, device) -> float:
-    """Seconds for the engine to read the same folder once and train and validate the same epochs."""
+    """Seconds for the engine to read the same folder once (decoding it: no cache from an earlier run) and train
+    and validate the same epochs."""
+    clear_caches(root)
     start = time.perf_counter()
     data = load_data(spec, data_path=root, device=device)
     Trainer(spec, data=data, run_dir=False, device=device, log_every=50).run()
@@ -181,10 +197,18 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--repeats", type=int, default=3, help="alternate runs and keep the best of each")
-    p.add_argument("--workers", type=int, default=0, help="DataLoader workers for the usual pipeline")
+    p.add_argument("--workers", type=int, nargs="+", default=[0, 2], help="DataLoader workers for the usual pipeline")
+    p.add_argument("--scale-images", type=int, default=20000, help="folder size for the start-up and memory checks")
+    p.add_argument("--scale-size", type=int, default=100, help="image size of that folder")
+    p.add_argument("--memory-steps", type=int, default=0,
+                   help="steps of the peak-memory training (default: one epoch of the scale folder)")
+    p.add_argument("--nproc", type=int, default=0, help="also measure train --nproc N against one process")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.add_argument("--device", default="auto")
     args = p.parse_args()
+    if "WORKBENCH_CACHE" not in os.environ:  # never the user's caches; removed at the end
+        os.environ["WORKBENCH_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
+        atexit.register(shutil.rmtree, os.environ["WORKBENCH_CACHE"], True)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
@@ -208,16 +232,58 @@ def main() -> None:
         aug = f", flip: true, crop_padding: {PAD}"
         folder_spec = make_spec(args, source="folder", path=root, data_extra=aug)
         nchw_spec = make_spec(args, source="folder", path=root, data_extra=aug, extra=", channels_last: false")
-        usual, ours, ours_nchw = [], [], []
+        usual = {w: [] for w in args.workers}
+        ours, ours_nchw = [], []
         for _ in range(args.repeats):
-            usual.append(usual_pipeline(folder_spec, root, device, args))
+            for w in args.workers:
+                usual[w].append(usual_pipeline(folder_spec, root, device, args, w))
             ours.append(engine_end_to_end(folder_spec, root, device))
             ours_nchw.append(engine_end_to_end(nchw_spec, root, device))
-    print(f"\n[2] end to end from an image folder, seconds (best of {args.repeats}): "
-          f"DataLoader + PIL transforms ({args.workers} workers) {min(usual):.2f}, engine {min(ours):.2f}, "
-          f"engine with channels_last off {min(ours_nchw):.2f}")
-    print(f"    speed-up engine vs usual pipeline = {min(usual) / min(ours):.2f}x   (target >= 1.5x); "
-          f"with channels_last off {min(usual) / min(ours_nchw):.2f}x")
+        print(f"\n[2] end to end from an image folder, seconds (best of {args.repeats}): engine {min(ours):.2f}, "
+              f"engine with channels_last off {min(ours_nchw):.2f}")
+        for w, times in usual.items():
+            print(f"    DataLoader + PIL transforms, {w} workers: {min(times):.2f} s; speed-up engine = "
+                  f"{min(times) / min(ours):.2f}x (target >= 1.5x), of which the data path alone (same layout, "
+                  f"channels_last off) {min(times) / min(ours_nchw):.2f}x")
+
+        disk_rate, memory_rate = engine_scale.disk_vs_memory(folder_spec, device)
+        print(f"\n[4] decode cache: images/s from disk {disk_rate:,.0f}, from memory {memory_rate:,.0f}; "
+              f"ratio disk / memory = {disk_rate / memory_rate:.3f}   (target >= 0.9)")
+    scale_root = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    try:
+        start = time.perf_counter()
+        engine_scale.write_small_images(scale_root / "images", args.scale_images, args.scale_size)
+        engine_scale.write_small_images(scale_root / "small", max(60, args.scale_images // 50), args.scale_size)
+        print(f"    wrote {args.scale_images:,} images of {args.scale_size}x{args.scale_size} in "
+              f"{time.perf_counter() - start:.1f} s")
+        size_args = argparse.Namespace(**{**vars(args), "size": args.scale_size})
+        scale_spec = make_spec(size_args, source="folder", path=scale_root / "images")
+        first, second = engine_scale.startup(scale_spec)
+        print(f"    start-up (load the folder): first run {first:.2f} s, second run {second:.2f} s; "
+              f"ratio second / first = {second / first:.3f}")
+        spec_file, small_file = scale_root / "spec.yaml", scale_root / "small.yaml"
+        save_spec(scale_spec, spec_file)
+        save_spec(make_spec(size_args, source="folder", path=scale_root / "small"), small_file)
+        decoded = args.scale_images * 3 * args.scale_size * args.scale_size
+        steps = args.memory_steps or -(-int(args.scale_images * 0.8) // args.batch_size)  # default: one epoch
+        mem = engine_scale.peak_memory(spec_file, small_file, decoded, steps=steps)
+        mb = 1024 * 1024
+        print(f"    peak memory training {steps} steps on {decoded / mb:,.0f} MiB of decoded images with "
+              f"WORKBENCH_MEMORY_LIMIT {mem['limit'] / mb:,.0f} MiB (a quarter of them): images from "
+              f"{'disk' if mem['on_disk'] else 'memory'}, peak {mem['peak'] / mb:,.0f} MiB, of which above the "
+              f"engine's own peak on a small folder ({mem['own'] / mb:,.0f} MiB) "
+              f"{(mem['peak'] - mem['own']) / mb:,.1f} MiB = {(mem['peak'] - mem['own']) / mem['limit']:.2f} of the "
+              f"limit (target < 1); run {mem['status']}")
+    finally:
+        clear_caches(scale_root / "images")
+        shutil.rmtree(scale_root, ignore_errors=True)
+
+    if args.nproc > 1:
+        spec_text = SPEC.format(size=args.size, source="shapes", images=args.images, batch=args.batch_size,
+                                epochs=args.epochs, path="", extra=", device: cpu")
+        many, one = engine_scale.nproc_scaling(spec_text, args.nproc)
+        print(f"\n[5] train --nproc {args.nproc} on the CPU (gloo): {many:,.0f} images/s, one process {one:,.0f}; "
+              f"ratio = {many / one:.2f}   (this machine has {os.cpu_count()} cores)")
 
     if device.type == "cuda":
         print("\n[3] CUDA options, engine images/s:")

@@ -16,8 +16,10 @@ DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
 
 @pytest.fixture(autouse=True)
 def _runs_in_tmp(tmp_path, monkeypatch):
-    """Runs written by a test land in its own temporary folder, never in the checkout."""
+    """Runs and decode caches written by a test land in its own temporary folder, never in the checkout or home."""
     monkeypatch.setenv("WORKBENCH_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("WORKBENCH_MEMORY_LIMIT", raising=False)
 
 
 @pytest.fixture

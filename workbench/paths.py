@@ -13,3 +13,13 @@ ASSETS_DIR = ROOT / "assets"
 def runs_dir() -> Path:
     """The default folder for run records: ``$WORKBENCH_RUNS`` or ``./runs``."""
     return Path(os.environ.get("WORKBENCH_RUNS", "runs"))
+
+
+def cache_dir() -> Path:
+    """The folder for decoded-image caches: ``$WORKBENCH_CACHE``, else the user's cache folder."""
+    explicit = os.environ.get("WORKBENCH_CACHE")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or (
+        os.environ.get("LOCALAPPDATA") if os.name == "nt" else None) or str(Path.home() / ".cache")
+    return Path(base) / "cnn-workbench"

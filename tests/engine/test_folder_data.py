@@ -133,7 +133,9 @@ def test_data_path_argument_overrides_shapes_source(spec_factory, image_folder):
 
 def test_memory_estimate_refuses_clearly(monkeypatch, spec_factory, image_folder):
     monkeypatch.setattr(cache_module, "available_host_bytes", lambda: 1000)
-    with pytest.raises(DataError, match="need .* of memory"):
-        load_data(_folder_spec(spec_factory, image_folder))
+    with pytest.raises(DataError, match="need .* of memory.*data.cache: disk"):
+        load_data(_folder_spec(spec_factory, image_folder, extra="cache: memory"))
     with pytest.raises(DataError, match="memory"):
         load_data(spec_factory(images=60))
+    data = load_data(_folder_spec(spec_factory, image_folder))  # auto: a folder that does not fit trains from disk
+    assert data.on_disk and data.report.placement == "disk"

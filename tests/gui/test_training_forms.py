@@ -52,6 +52,16 @@ def test_choice_bool_and_int_fields_edit_their_sections(qtbot, document):
     assert form.editor("training", "batch_size").value() == 32
 
 
+def test_image_cache_setting_is_an_edit_and_names_the_cache_folder(qtbot, document, tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "my-cache"))
+    form = SettingsForm(document)
+    qtbot.addWidget(form)
+    box = form.editor("data", "cache")
+    assert box.currentText() == "auto" and str(tmp_path / "my-cache") in box.toolTip()
+    box.setCurrentText("disk")
+    assert document.spec.data["cache"] == "disk" and document.undo_stack.undoText() == "Set image cache"
+
+
 def test_device_selector_lists_the_cpu_and_defaults_to_the_first_device(qtbot, document):
     form = SettingsForm(document)
     qtbot.addWidget(form)

@@ -11,7 +11,7 @@ from workbench.safe_text import EscapingStream
 
 # Each module (``lr-find`` -> ``lr_find_cmd``) defines ``add_parser(subparsers)`` and ``run(args) -> int``.
 VERBS = ("summary", "check", "presets", "layers", "doctor", "lr-find", "train", "runs", "export", "predict", "explain",
-         "edit")
+         "edit", "cache")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,13 +8,17 @@ Ctrl-C stops after the current batch and keeps the last checkpoint; ``--resume R
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 import time
 
 from workbench.check import require_valid_sections
 from workbench.cli.common import SPEC_HELP, read_spec_or_report
 from workbench.cli.interrupt import INTERRUPTED, Interruption
+from workbench.cli.train_launch import add_distributed_arguments, run_distributed
 from workbench.data import DataError, load_data
 from workbench.doctor import Finding, sort_findings, static_findings
 from workbench.doctor.monitor import TrainingMonitor
@@ -23,6 +27,7 @@ from workbench.insight.tensorboard import TensorBoardMissing
 from workbench.safe_text import printable_line
 from workbench.spec import SpecError
 from workbench.training import DiagnosisEvent, EpochEvent, RunEnded, RunStarted, StepEvent, Trainer, TrainingError, open_run
+from workbench.training import run_control
 from workbench.training.devices import resolve_device
 
 BAR_WIDTH = 20
@@ -54,6 +59,8 @@ def add_parser(sub) -> None:
                    help="also write TensorBoard event files into the run folder's tensorboard/ folder")
     p.add_argument("--no-doctor", action="store_true",
                    help="do not check the spec before training nor watch the run (the doctor is on by default)")
+    p.add_argument("--run-dir", metavar="DIR", help="write the run into this new folder (default: a new folder in --out)")
+    add_distributed_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -136,6 +143,8 @@ def _report_data(data) -> None:
     rep = data.report
     counts = ", ".join(f"{k} {v}" for k, v in rep.counts.items())
     print(f"data: {rep.source}: {counts}", file=sys.stderr)
+    if rep.cache:
+        print(f"cache: {rep.cache}; training from {rep.placement}", file=sys.stderr)
     if rep.skipped:
         print(f"skipped {len(rep.skipped)} file(s):", file=sys.stderr)
         for path, reason in rep.skipped[:10]:
@@ -172,34 +181,33 @@ def _spec_for(args):
     return spec
 
 
-def run(args) -> int:
+@contextlib.contextmanager
+def stop_on_signals(trainer, signals=(signal.SIGINT,)):
+    """While training: the first of ``signals`` stops after the current batch (keeping a checkpoint), the
+    second aborts. Outside the main thread nothing is installed."""
+    interrupted = []
+
+    def on_signal(signum, frame):
+        if interrupted:
+            raise KeyboardInterrupt
+        interrupted.append(True)
+        if signum == signal.SIGINT:
+            print("\nstopping after this batch (Ctrl-C again to abort)", file=sys.stderr)
+        trainer.request_stop("interrupted (Ctrl-C)" if signum == signal.SIGINT else "stopped by a signal")
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, on_signal) for s in signals}
     try:
-        recorders = run_recorders(args.histograms or 0, args.tensorboard)
-        spec = _spec_for(args)
-        if spec is None:
-            return 1
-        if args.out and os.path.exists(args.out) and not os.path.isdir(args.out):
-            raise TrainingError(f"--out '{args.out}' is a file", "give --out the folder for run folders")
-        device = resolve_device(args.device or spec.training_value("device"))
-        data = load_data(spec, data_path=args.data, device=device)
-        _report_data(data)
-        if not args.no_doctor:
-            _report_static_findings(spec)
-        callbacks = () if args.no_doctor else (TrainingMonitor(),)
-        trainer = Trainer(spec, data, device=device, log_every=args.log_every, resume_from=args.resume,
-                          runs_root=args.out, callbacks=callbacks)
-        recorders.attach(trainer)
-    except TensorBoardMissing as exc:
-        return _error(str(exc))
-    except SpecError as exc:
-        for problem in exc.problems:
-            print(problem.format(), file=sys.stderr)
-        return 1
-    except (DataError, TrainingError) as exc:
-        return _error(exc.message, exc.hint)
-    trainer.add_listener(ProgressBar(sys.stderr))
-    with Interruption(lambda: trainer.request_stop("interrupted (Ctrl-C)"), "stopping after this batch"):
-        ended = trainer.run()
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def report_end(ended) -> int:
+    """Print how a run ended; the exit status (0 completed, 130 stopped, 1 otherwise)."""
     print(f"{ended.status}: {ended.reason}", file=sys.stderr)
     if ended.best and ended.best.get("val_acc") is not None:
         print(f"best val acc {ended.best['val_acc']:.1%} at epoch {ended.best['epoch']}", file=sys.stderr)
@@ -210,3 +218,37 @@ def run(args) -> int:
     if ended.status == "completed":
         return 0
     return INTERRUPTED if ended.status == "stopped" else 1
+
+
+def run(args) -> int:
+    try:
+        recorders = run_recorders(args.histograms or 0, args.tensorboard)
+        spec = _spec_for(args)
+        if spec is None:
+            return 1
+        if args.out and os.path.exists(args.out) and not os.path.isdir(args.out):
+            raise TrainingError(f"--out '{args.out}' is a file", "give --out the folder for run folders")
+        if args.nproc is not None:
+            return run_distributed(args, spec)
+        device = resolve_device(args.device or spec.training_value("device"))
+        data = load_data(spec, data_path=args.data, device=device)
+        _report_data(data)
+        if not args.no_doctor:
+            _report_static_findings(spec)
+        callbacks = () if args.no_doctor else (TrainingMonitor(),)
+        trainer = Trainer(spec, data, device=device, log_every=args.log_every, resume_from=args.resume,
+                          runs_root=args.out, callbacks=callbacks, run_dir=args.run_dir)
+        recorders.attach(trainer)
+    except TensorBoardMissing as exc:
+        return _error(str(exc))
+    except SpecError as exc:
+        for problem in exc.problems:
+            print(problem.format(), file=sys.stderr)
+        return 1
+    except (DataError, TrainingError) as exc:
+        return _error(exc.message, exc.hint)
+    trainer.add_listener(ProgressBar(sys.stderr))
+    run_control.attach(trainer)
+    with Interruption(lambda: trainer.request_stop("interrupted (Ctrl-C)"), "stopping after this batch"):
+        ended = trainer.run()
+    return report_end(ended)

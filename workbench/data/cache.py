@@ -23,7 +23,34 @@ def cache_bytes(count: int, channels: int, height: int, width: int) -> int:
     return count * channels * height * width
 
 
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def memory_limit() -> int | None:
+    """``$WORKBENCH_MEMORY_LIMIT`` in bytes (``8G``, ``512M``, ``1000000``): the most memory decoded images may
+    take in memory (more trains from the decode cache on disk); None when unset or unreadable."""
+    raw = os.environ.get("WORKBENCH_MEMORY_LIMIT", "").strip().lower().removesuffix("b").removesuffix("i")
+    if not raw:
+        return None
+    unit = raw[-1] if raw[-1] in _UNITS else ""
+    try:
+        value = float(raw[: len(raw) - len(unit)])
+    except ValueError:
+        return None
+    return int(value * _UNITS[unit]) if value > 0 else None
+
+
 def available_host_bytes() -> int | None:
+    """Main memory the decoded images may take: free memory, capped by ``$WORKBENCH_MEMORY_LIMIT``; None when
+    unknown."""
+    free = _free_host_bytes()
+    limit = memory_limit()
+    if limit is None:
+        return free
+    return limit if free is None else min(free, limit)
+
+
+def _free_host_bytes() -> int | None:
     """Free main memory in bytes (Linux ``MemAvailable``, else ``sysconf``), or None when unknown."""
     try:
         with open("/proc/meminfo", encoding="ascii") as f:
@@ -38,13 +65,18 @@ def available_host_bytes() -> int | None:
         return None
 
 
-def check_host_memory(needed: int, what: str) -> None:
-    """Raise :class:`DataError` when ``needed`` bytes clearly do not fit in free main memory."""
+def fits_in_host_memory(needed: int) -> bool:
+    """Whether ``needed`` bytes fit in the main memory the cache may take."""
     free = available_host_bytes()
-    if free is not None and needed > _HOST_SHARE * free:
+    return free is None or needed <= _HOST_SHARE * free
+
+
+def check_host_memory(needed: int, what: str, hint: str = "use fewer images or a smaller input size") -> None:
+    """Raise :class:`DataError` when ``needed`` bytes clearly do not fit in free main memory."""
+    if not fits_in_host_memory(needed):
         raise DataError(
-            f"{what} need {human_bytes(needed)} of memory but only {human_bytes(free)} is free",
-            "use fewer images or a smaller input size",
+            f"{what} need {human_bytes(needed)} of memory but only {human_bytes(available_host_bytes())} is free",
+            hint,
         )
 
 
@@ -54,6 +86,54 @@ def fits_on_device(needed: int, device: torch.device) -> bool:
         free, _total = torch.cuda.mem_get_info(device)
         return needed <= _DEVICE_SHARE * free
     return True
+
+
+def image_sums(images: torch.Tensor, block: int = 32) -> torch.Tensor:
+    """N×2×C float64: each image's channel sums and sums of squares, in 0..1 units (computed ``block`` images at
+    a time, so the float copy stays small)."""
+    out = torch.empty((images.shape[0], 2, images.shape[1]), dtype=torch.float64)
+    for start in range(0, images.shape[0], block):
+        unit = images[start:start + block].to(torch.float64).div_(255.0)
+        out[start:start + block, 0] = unit.sum(dim=(2, 3))
+        out[start:start + block, 1] = unit.square_().sum(dim=(2, 3))
+    return out
+
+
+def decode_into(
+    files: Sequence[Path],
+    out: torch.Tensor,
+    resize: str,
+    progress: Callable[[int], None] | None = None,
+    sizes: torch.Tensor | None = None,
+) -> list[str | None]:
+    """Decode ``files`` in parallel into the rows of ``out`` (uint8 N×C×H×W); the reason each file that cannot
+    be read was skipped (None for the files that were read). ``progress(1)`` is called after each file;
+    ``sizes`` (N×2), when given, receives each file's own (height, width)."""
+    _n, channels, height, width = out.shape
+    reasons: list[str | None] = [None] * len(files)
+
+    def one(i: int) -> None:
+        try:
+            out[i], original = load_image_sized(files[i], channels, height, width, resize)
+            if sizes is not None:
+                sizes[i] = torch.tensor(original, dtype=sizes.dtype)
+        except DataError as exc:
+            reasons[i] = exc.message.split(": ", 1)[-1]
+
+    workers = max(1, min(8, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for _ in pool.map(one, range(len(files))):
+            if progress is not None:
+                progress(1)
+    return reasons
+
+
+def compact_rows(images: torch.Tensor, keep: Sequence[int]) -> torch.Tensor:
+    """Rows ``keep`` (ascending) of ``images`` moved to the front in place; the view of those rows (no copy)."""
+    for j, i in enumerate(keep):
+        if j != i:
+            images[j] = images[i]
+    return images[: len(keep)]
 
 
 def decode_files(
@@ -67,32 +147,17 @@ def decode_files(
     """Decode ``files`` in parallel into one uint8 tensor.
 
     Returns the images that could be read (N×C×H×W), the indices into ``files`` they came from,
-    ``(path, reason)`` for each file that could not be read, and the files' own sizes (N×2: height, width;
-    a large JPEG decoded at a reduced scale, never below the requested size, reports that scale).
+    ``(path, reason)`` for each file that could not be read, and the read files' own sizes (N×2: height, width).
     """
     out = torch.empty(len(files), channels, height, width, dtype=torch.uint8)
     sizes = torch.zeros(len(files), 2, dtype=torch.int32)
-    ok: list[int] = []
-    skipped: list[tuple[str, str]] = []
+    done = [0]
 
-    def one(i: int) -> tuple[int, str | None]:
-        try:
-            out[i], original = load_image_sized(files[i], channels, height, width, resize)
-            sizes[i] = torch.tensor(original, dtype=torch.int32)
-            return i, None
-        except DataError as exc:
-            return i, exc.message.split(": ", 1)[-1]
+    def step(n: int) -> None:
+        done[0] += n
+        progress(done[0], len(files))
 
-    workers = max(1, min(8, os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for done, (i, reason) in enumerate(pool.map(one, range(len(files))), start=1):
-            if reason is None:
-                ok.append(i)
-            else:
-                skipped.append((str(files[i]), reason))
-            if progress is not None:
-                progress(done, len(files))
-    if len(ok) == len(files):
-        return out, ok, skipped, sizes
-    keep = torch.tensor(ok, dtype=torch.long)
-    return out[keep], ok, skipped, sizes[keep]
+    reasons = decode_into(files, out, resize, step if progress is not None else None, sizes)
+    ok = [i for i, r in enumerate(reasons) if r is None]
+    skipped = [(str(files[i]), r) for i, r in enumerate(reasons) if r is not None]
+    return compact_rows(out, ok), ok, skipped, sizes[torch.tensor(ok, dtype=torch.long)]

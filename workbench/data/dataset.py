@@ -8,9 +8,11 @@ from pathlib import Path
 
 import torch
 
-from workbench.data.cache import cache_bytes, check_host_memory, decode_files, fits_on_device
+from workbench.data.cache import cache_bytes, check_host_memory, fits_in_host_memory, fits_on_device, image_sums
+from workbench.data.disk_images import DiskImages
 from workbench.data.errors import DataError
 from workbench.data.folder import FolderScan, scan_folder
+from workbench.data.folder_rows import FolderRows, folder_rows, reorder_rows_in_place
 from workbench.data.shapes import SHAPE_CLASSES, generate_shapes
 from workbench.spec.model import ModelSpec
 
@@ -23,11 +25,15 @@ class DataReport:
     counts: dict[str, int] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    cache: str | None = None  # what the decode cache did, e.g. "40,000 images (1.6 GB), reused"
+    placement: str = "memory"  # where the training images live: memory or disk
 
     def summary(self) -> dict:
         """A JSON-ready summary (at most 20 skipped files listed)."""
         return {
             "source": self.source,
+            "cache": self.cache,
+            "placement": self.placement,
             "counts": dict(self.counts),
             "skipped_count": len(self.skipped),
             "skipped": [list(s) for s in self.skipped[:20]],
@@ -54,6 +60,11 @@ class DataBundle:
         return self.train_x.device
 
     @property
+    def on_disk(self) -> bool:
+        """Whether the images stay in the decode cache on disk (read batch by batch) rather than in memory."""
+        return isinstance(self.train_x, DiskImages)
+
+    @property
     def nbytes(self) -> int:
         """Memory the images and labels take."""
         return sum(t.numel() * t.element_size() for t in (self.train_x, self.train_y, self.val_x, self.val_y))
@@ -61,7 +72,7 @@ class DataBundle:
     def to(self, device) -> DataBundle:
         """This bundle with its tensors on ``device`` (itself when they are there already)."""
         device = torch.device(device)
-        if self.train_x.device == device:
+        if self.train_x.device == device or self.on_disk:
             return self
         move = {k: getattr(self, k).to(device) for k in ("train_x", "train_y", "val_x", "val_y")}
         return DataBundle(**move, class_names=self.class_names, mean=self.mean, std=self.std, report=self.report,
@@ -81,21 +92,21 @@ class DataBundle:
         return {"mean": list(self.mean), "std": list(self.std)}
 
 
+def stats_from_sums(sums: torch.Tensor, pixels: int, channels: int) -> tuple[list[float], list[float]]:
+    """Per-channel mean and standard deviation (at least 1e-3) from summed :func:`image_sums` over ``pixels``."""
+    if pixels == 0:
+        return [0.5] * channels, [0.25] * channels
+    mean = sums[0] / pixels
+    std = (sums[1] / pixels - mean.square()).clamp_min(0).sqrt().clamp_min(1e-3)
+    return mean.tolist(), std.tolist()
+
+
 def channel_stats(images: torch.Tensor) -> tuple[list[float], list[float]]:
     """Per-channel mean and standard deviation of uint8 images, in 0..1 units (std at least 1e-3)."""
-    if images.shape[0] == 0:
-        return [0.5] * images.shape[1], [0.25] * images.shape[1]
-    c = images.shape[1]
-    total = torch.zeros(c, dtype=torch.float64)
-    squares = torch.zeros(c, dtype=torch.float64)
+    total = torch.zeros(2, images.shape[1], dtype=torch.float64)
     for start in range(0, images.shape[0], 1024):
-        chunk = images[start : start + 1024].to(torch.float64).div_(255.0)
-        total += chunk.sum(dim=(0, 2, 3))
-        squares += chunk.square().sum(dim=(0, 2, 3))
-    n = images.shape[0] * images.shape[2] * images.shape[3]
-    mean = total / n
-    std = (squares / n - mean.square()).clamp_min(0).sqrt().clamp_min(1e-3)
-    return mean.tolist(), std.tolist()
+        total += image_sums(images[start : start + 1024]).sum(dim=0)
+    return stats_from_sums(total, images.shape[0] * images.shape[2] * images.shape[3], images.shape[1])
 
 
 def stratified_split(labels: torch.Tensor, val_split: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -151,20 +162,6 @@ def _scan_report(scan: FolderScan, report: DataReport, label: str) -> None:
         report.warnings.append(f"{label} class folder '{name}' has no images and is left out")
 
 
-def _decode(scan: FolderScan, classes: list[str], spec: ModelSpec, progress, report: DataReport):
-    inp = spec.input
-    files, labels = [], []
-    for i, name in enumerate(classes):
-        for f in scan.files.get(name, []):
-            files.append(f)
-            labels.append(i)
-    check_host_memory(cache_bytes(len(files), inp.channels, inp.height, inp.width), f"{len(files)} images")
-    x, ok, skipped, sizes = decode_files(files, inp.channels, inp.height, inp.width, spec.data_value("resize"), progress)
-    report.skipped.extend(skipped)
-    y = torch.tensor(labels, dtype=torch.int64)[torch.tensor(ok, dtype=torch.long)] if files else torch.zeros(0, dtype=torch.int64)
-    return x, y, sizes
-
-
 def _check_classes(classes: list[str], spec: ModelSpec, root: Path, report: DataReport) -> None:
     if not classes:
         raise DataError(f"'{root}' has no readable images in any class folder", "add images (png, jpg, bmp, gif, tiff, webp)")
@@ -185,6 +182,8 @@ def _check_classes(classes: list[str], spec: ModelSpec, root: Path, report: Data
 
 
 def _folder(spec: ModelSpec, data_path, progress):
+    """(training rows, validation rows, class names, report); validation positions index the training rows
+    when they come from a split, else they are a second folder's rows."""
     raw = data_path if data_path is not None else spec.data_value("path")
     if not raw:
         raise DataError("the spec's data source is 'folder' but no folder is given", "set data.path or pass --data FOLDER")
@@ -192,20 +191,20 @@ def _folder(spec: ModelSpec, data_path, progress):
     report = DataReport(source=f"folder {root}")
     scan = scan_folder(root)
     _scan_report(scan, report, "")
-    x, y, sizes = _decode(scan, scan.classes, spec, progress, report)
+    rows = folder_rows(scan, scan.classes, spec, progress, report)
+    y = rows.labels
     present = [c for i, c in enumerate(scan.classes) if (y == i).any()]
     for name in scan.classes:
         if name not in present:
             report.warnings.append(f"no image of class '{name}' could be read; the class is left out")
     if present != scan.classes:
         remap = torch.tensor([present.index(c) if c in present else -1 for c in scan.classes])
-        y = remap[y]
+        rows.labels = remap[y]
     _check_classes(present, spec, root, report)
 
     val_raw = spec.data_value("val_path")
     if not val_raw:
-        train_idx, val_idx = stratified_split(y, spec.data_value("val_split"), spec.data_value("seed"))
-        return x[train_idx], y[train_idx], x[val_idx], y[val_idx], present, report, sizes[train_idx]
+        return rows, None, present, report
     val_root = _resolve_path(str(val_raw), spec)
     val_scan = scan_folder(val_root)
     _scan_report(val_scan, report, "validation")
@@ -218,37 +217,103 @@ def _folder(spec: ModelSpec, data_path, progress):
     for name in present:
         if name not in val_scan.classes:
             report.warnings.append(f"the validation folder has no images of class '{name}'")
-    vx, vy, _ = _decode(val_scan, present, spec, progress, report)
-    return x, y, vx, vy, present, report, sizes
+    return rows, folder_rows(val_scan, present, spec, progress, report), present, report
 
 
-def load_data(spec: ModelSpec, data_path=None, device="cpu", progress: Callable[[int, int], None] | None = None) -> DataBundle:
+def _placement(spec: ModelSpec, cache: str | None, needed: int, cached: bool) -> str:
+    """``memory`` or ``disk``: the spec's (or the caller's) ``data.cache``, with ``auto`` resolved."""
+    mode = cache or spec.data_value("cache")
+    if mode == "auto":
+        mode = "memory" if fits_in_host_memory(needed) or not cached else "disk"
+    if mode == "disk" and not cached and cache == "disk":
+        mode = "memory"  # a caller that reads a few images: decoded in memory when there is no cache to read
+    elif mode == "disk" and not cached:
+        raise DataError("data.cache is 'disk' but the decode cache cannot be written",
+                        "set WORKBENCH_CACHE to a writable folder, or data.cache: memory")
+    if mode == "memory":
+        check_host_memory(needed, "the decoded images", "set data.cache: disk (or auto) to train from the decode cache on disk")
+    return mode
+
+
+def _assemble(rows: FolderRows, val_rows: FolderRows | None, spec: ModelSpec, cache: str | None, report: DataReport):
+    """(train_x, train_y, val_x, val_y, normalisation sums or None): index views of the cache on disk, or one
+    tensor in memory whose front rows are the training images and back rows the validation images."""
+    if val_rows is None:
+        train_pos, val_pos = stratified_split(rows.labels, spec.data_value("val_split"), spec.data_value("seed"))
+        val_rows, val_y = rows, rows.labels[val_pos]
+    else:
+        train_pos = torch.arange(len(rows.rows))
+        val_pos = torch.arange(len(val_rows.rows))
+        val_y = val_rows.labels
+    train_y = rows.labels[train_pos]
+    sums = rows.stats_sums(train_pos)
+    inp = spec.input
+    n_train, n_val = len(train_pos), len(val_pos)
+    cached = rows.cache is not None and val_rows.cache is not None
+    mode = _placement(spec, cache, cache_bytes(n_train + n_val, inp.channels, inp.height, inp.width), cached)
+    report.placement = mode
+    if mode == "disk":
+        return (DiskImages(rows.cache, rows.rows[train_pos]), train_y,
+                DiskImages(val_rows.cache, val_rows.rows[val_pos]), val_y, sums)
+    if rows.cache is None and val_rows is rows:  # decoded in memory: split in place, no second copy
+        x = reorder_rows_in_place(rows.images, torch.cat([train_pos, val_pos]))
+        return x[:n_train], train_y, x[n_train:], val_y, sums
+    if rows.cache is None:
+        return rows.images, train_y, val_rows.images, val_y, sums
+    x = torch.empty((n_train + n_val, *rows.cache.shape), dtype=torch.uint8)
+    rows.cache.read_rows(rows.rows[train_pos].numpy(), out=x[:n_train])
+    val_rows.cache.read_rows(val_rows.rows[val_pos].numpy(), out=x[n_train:])
+    return x[:n_train], train_y, x[n_train:], val_y, sums
+
+
+def _train_sizes(rows: FolderRows, val_rows: FolderRows | None, spec: ModelSpec) -> torch.Tensor | None:
+    """The training images' own sizes, in the order of the training split (as :func:`_assemble` splits)."""
+    if rows.sizes is None:
+        return None
+    if val_rows is not None:
+        return rows.sizes
+    train_pos, _ = stratified_split(rows.labels, spec.data_value("val_split"), spec.data_value("seed"))
+    return rows.sizes[train_pos]
+
+
+def load_data(spec: ModelSpec, data_path=None, device="cpu", progress: Callable[[int, int], None] | None = None,
+              cache: str | None = None) -> DataBundle:
     """The data the spec trains on; ``data_path`` (a folder) overrides the spec's data source.
 
-    Images are decoded once into uint8 tensors, split (stratified by ``data.seed``) unless a
-    validation folder is given, measured for normalisation on the training split, and placed on
-    ``device`` when they fit there (otherwise they stay in main memory, with a warning).
-    ``progress(done, total)`` is called while image files are decoded.
-    Raises :class:`DataError` for problems the user has to fix.
+    A folder is decoded once into the persistent decode cache (reused by later runs, updated for changed
+    files); ``cache`` (``memory``, ``disk`` or ``auto``) overrides the spec's ``data.cache`` (a caller's ``disk``, for
+    reading a few images, falls back to memory when the cache cannot be written): in memory the
+    images are one uint8 tensor (training rows first, validation rows after), on disk they are index views read
+    batch by batch. The split is stratified by ``data.seed`` unless a validation folder is given; the
+    normalisation is measured on the training split. In-memory images are placed on ``device`` when they fit
+    there (otherwise they stay in main memory, with a warning). ``progress(done, total)`` is called while image
+    files are decoded. Raises :class:`DataError` for problems the user has to fix.
     """
     source = "folder" if data_path is not None else spec.data_value("source")
-    sizes = None
     if source == "folder":
-        tx, ty, vx, vy, names, report, sizes = _folder(spec, data_path, progress)
+        rows, val_rows, names, report = _folder(spec, data_path, progress)
+        tx, ty, vx, vy, sums = _assemble(rows, val_rows, spec, cache, report)
+        sizes = _train_sizes(rows, val_rows, spec)
     else:
         x, y, names, report = _shapes(spec)
         train_idx, val_idx = stratified_split(y, spec.data_value("val_split"), spec.data_value("seed"))
-        tx, ty, vx, vy = x[train_idx], y[train_idx], x[val_idx], y[val_idx]
+        x = reorder_rows_in_place(x, torch.cat([train_idx, val_idx]))
+        n_train = len(train_idx)
+        tx, ty, vx, vy, sums = x[:n_train], y[train_idx], x[n_train:], y[val_idx], None
+        sizes = None
     if tx.shape[0] == 0:
         raise DataError("no training images are left after the validation split", "lower data.val_split or add images")
     for i, name in enumerate(names):
         report.counts[name] = int((ty == i).sum()) + int((vy == i).sum())
     if vx.shape[0] == 0:
         report.warnings.append("there is no validation data; the best checkpoint follows the training metrics")
-    mean, std = channel_stats(tx)
+    if sums is None:
+        mean, std = channel_stats(tx)
+    else:
+        mean, std = stats_from_sums(sums, tx.shape[0] * tx.shape[2] * tx.shape[3], tx.shape[1])
     bundle = DataBundle(tx, ty, vx, vy, names, mean, std, report, sizes)
     device = torch.device(device)
-    if device.type != "cpu":
+    if device.type != "cpu" and not bundle.on_disk:
         if fits_on_device(bundle.nbytes, device):
             bundle = bundle.to(device)
         else:

@@ -26,6 +26,6 @@ def init_batch(spec: ModelSpec, data=None, data_path=None, size: int = BATCH) ->
     if data is None:
         from workbench.data.dataset import load_data
 
-        data = load_data(spec, data_path=data_path)
+        data = load_data(spec, data_path=data_path, cache="disk")  # 16 images read from the decode cache
     idx = balanced_indices(data.train_y.cpu(), size)
     return data.normalize(data.train_x.cpu()[idx]), data.train_y.cpu()[idx]

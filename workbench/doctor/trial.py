@@ -102,7 +102,7 @@ def try_fixes(spec: ModelSpec, fixes: list[Fix], data=None, steps: int = TRIAL_S
     if data is None:
         from workbench.data.dataset import load_data
 
-        data = load_data(spec)
+        data = load_data(spec, cache="disk")
     data = _subset(data, TRIAL_VAL_IMAGES)
     candidates = [(AS_IS, spec)] + [(fix.label, fix(spec)) for fix in fixes]
     results = []

@@ -19,6 +19,8 @@ DATA_PARAMS: tuple[Param, ...] = (
     Param("flip", "bool", default=False, doc="Augment: random horizontal flip."),
     Param("crop_padding", "int", default=0, doc="Augment: random crop after padding by this many pixels.", minimum=0, maximum=64),
     Param("jitter", "float", default=0.0, doc="Augment: brightness/contrast jitter strength.", minimum=0.0, maximum=1.0),
+    Param("cache", "choice", default="auto", choices=("auto", "memory", "disk"),
+          doc="Where decoded folder images live while training: auto (memory when they fit), memory or disk."),
 )
 
 TRAINING_PARAMS: tuple[Param, ...] = (
@@ -43,6 +45,8 @@ TRAINING_PARAMS: tuple[Param, ...] = (
     Param("channels_last", "bool", default=None, nullable=True,
           doc="Channels-last memory format; unset: on for the CPU (faster there for every preset), off on GPUs."),
     Param("compile", "bool", default=False, doc="Compile the model with torch.compile."),
+    Param("sync_batchnorm", "bool", default=True,
+          doc="In a run on several GPUs (train --nproc N), batch norm statistics over the global batch."),
 )
 
 SECTIONS: dict[str, tuple[Param, ...]] = {"data": DATA_PARAMS, "training": TRAINING_PARAMS}

@@ -22,6 +22,7 @@ from torch import nn
 from workbench.builder import build_model
 from workbench.check import require_valid_sections
 from workbench.data.augment import Augmenter
+from workbench.data.batches import epoch_batches
 from workbench.data.cache import fits_on_device
 from workbench.data.dataset import DataBundle, load_data
 from workbench.spec.model import ModelSpec
@@ -81,7 +82,7 @@ class Trainer:
         self._unpaused.set()
         self._stop_reason = "stopped by request"
 
-        self.model = build_model(spec).to(self.device)
+        self.model = self._build_model(spec).to(self.device)
         self.channels_last = uses_channels_last(spec, self.device)
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
@@ -147,6 +148,35 @@ class Trainer:
     @property
     def paused(self) -> bool:
         return not self._unpaused.is_set()
+
+    # ---- what a distributed trainer changes (see workbench.training.distributed) ----
+    def _build_model(self, spec: ModelSpec) -> nn.Module:
+        return build_model(spec)
+
+    def _batch_indices(self, perm: torch.Tensor, b: int) -> torch.Tensor:
+        """The positions in the training images that step ``b`` of an epoch with permutation ``perm`` trains on."""
+        return perm[b * self.batch_size:(b + 1) * self.batch_size]
+
+    def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.loss_fn(logits.float(), y)
+
+    def _sync_window(self, loss_sum, correct, count: int, bad_step) -> tuple[float, float, int, float]:
+        """The logging window's (loss sum, correct, images, first bad step or -1) as numbers: one device sync."""
+        loss_sum, correct, bad = torch.stack([loss_sum, correct, bad_step.float()]).tolist()
+        return loss_sum, correct, count, bad
+
+    def _sync_epoch(self) -> tuple[float, float, int]:
+        """The epoch's (loss sum, correct, images) as numbers."""
+        loss_sum, correct = torch.stack([self._epoch_loss, self._epoch_correct]).tolist()
+        return loss_sum, correct, self._epoch_count
+
+    def _images_per_s(self) -> float:
+        return self._images_seen / max(self._train_seconds, 1e-9)
+
+    def _validate(self) -> dict:
+        d = self.data
+        return evaluate(self._forward, self.model, d.val_x, d.val_y, self._prepare, self.loss_fn,
+                        len(d.class_names), max(self.batch_size, 128), self._autocast)
 
     # ---- plumbing ----
     def _emit(self, event) -> None:
@@ -253,14 +283,23 @@ class Trainer:
 
     def _train_epoch(self, epoch: int) -> bool:
         """One pass over the training data; False when it ended early (stop request or step limit)."""
-        d, bs = self.data, self.batch_size
+        d = self.data
         n = d.train_x.shape[0]
         perm = torch.randperm(n, generator=self.shuffle_gen).to(d.train_x.device)
         self.model.train()
         zero = torch.zeros((), device=self.device)
         self._epoch_loss, self._epoch_correct, self._epoch_count = zero.clone(), zero.clone(), 0
-        win_loss, win_correct, win_count = zero.clone(), zero.clone(), 0
+        win_loss, win_correct = zero.clone(), zero.clone()
         bad_step = torch.full((), -1, dtype=torch.long, device=self.device)
+        batches = epoch_batches(d.train_x, d.train_y, [self._batch_indices(perm, b) for b in range(self.steps_per_epoch)],
+                                pin=self.device.type == "cuda")
+        try:
+            return self._train_batches(epoch, batches, win_loss, win_correct, bad_step)
+        finally:
+            batches.close()
+
+    def _train_batches(self, epoch: int, batches, win_loss, win_correct, bad_step) -> bool:
+        win_count = 0
         win_start = self._epoch_started = time.perf_counter()  # both move on by the time spent paused
         for b in range(self.steps_per_epoch):
             paused = self._wait_if_paused()
@@ -269,9 +308,9 @@ class Trainer:
             if self._stop.is_set():
                 self._train_seconds += time.perf_counter() - self._epoch_started
                 return False
-            idx = perm[b * bs:(b + 1) * bs]
-            x = self._prepare(d.train_x[idx], augment=True)
-            y = self._fetch(d.train_y[idx])
+            images, labels = next(batches)
+            x = self._prepare(images, augment=True)
+            y = self._fetch(labels)
             loss, logits = self._step(x, y)
             self.step += 1
             count = y.shape[0]
@@ -291,12 +330,13 @@ class Trainer:
                 self._call("on_batch_end")
             last = b == self.steps_per_epoch - 1 or (self.max_steps is not None and self.step >= self.max_steps)
             if self.step % self.log_every == 0 or last:
-                loss_sum, correct, bad = torch.stack([win_loss, win_correct, bad_step.float()]).tolist()
+                loss_sum, correct, count, bad = self._sync_window(win_loss, win_correct, win_count, bad_step)
                 if bad >= 0:
                     raise _Diverged(int(bad))
                 now = time.perf_counter()
-                event = StepEvent(self.step, epoch, loss_sum / win_count, correct / win_count, self.scheduler.lr,
-                                  win_count / max(now - win_start, 1e-9))
+                count = max(count, 1)
+                event = StepEvent(self.step, epoch, loss_sum / count, correct / count, self.scheduler.lr,
+                                  count / max(now - win_start, 1e-9))
                 if self._writer:
                     self._writer.append(STEPS_FILE, event_dict(event))
                 self._emit(event)
@@ -311,7 +351,7 @@ class Trainer:
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         with self._autocast():
             logits = self._forward(x)
-            loss = self.loss_fn(logits.float(), y)
+            loss = self._loss(logits, y)
         self.optimizer.zero_grad(set_to_none=True)
         if self.scaler is not None:
             self.scaler.scale(loss).backward()
@@ -330,17 +370,16 @@ class Trainer:
 
     def _end_epoch(self, epoch: int) -> None:
         d = self.data
-        loss_sum, correct = torch.stack([self._epoch_loss, self._epoch_correct]).tolist()
-        count = max(self._epoch_count, 1)
-        val = evaluate(self._forward, self.model, d.val_x, d.val_y, self._prepare, self.loss_fn,
-                       len(d.class_names), max(self.batch_size, 128), self._autocast)
+        loss_sum, correct, count = self._sync_epoch()
+        count = max(count, 1)
+        val = self._validate()
         if val["loss"] is not None and not math.isfinite(val["loss"]):
             raise _Diverged(self.step)
         self.epoch = epoch
         record = {
             "epoch": epoch, "train_loss": loss_sum / count, "train_acc": correct / count,
             "val_loss": val["loss"], "val_acc": val["acc"], "lr": self.scheduler.lr,
-            "images_per_s": self._images_seen / max(self._train_seconds, 1e-9),
+            "images_per_s": self._images_per_s(),
             "seconds": time.perf_counter() - self._epoch_started, "step": self.step,
         }
         self.final = record
@@ -382,7 +421,7 @@ class Trainer:
             summary = {
                 "status": status, "reason": reason, "best": ended.best, "final": ended.final,
                 "monitor": self._monitored(), "device": str(self.device), "epochs": self.epoch, "steps": self.step,
-                "duration_s": self._elapsed, "images_per_s": self._images_seen / max(self._train_seconds, 1e-9),
+                "duration_s": self._elapsed, "images_per_s": self._images_per_s(),
             }
             self._writer.write(SUMMARY_FILE, summary)
             self._writer.update_meta(status=status)

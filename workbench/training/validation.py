@@ -67,6 +67,6 @@ def predict_validation(model: torch.nn.Module, data, batch_size: int = 256) -> V
 def predict_run(record: RunRecord, which: str = "best") -> ValidationResults | None:
     """Reload a saved run's model and its validation data (as the run prepared them) and predict them."""
     model, normalization = record.load_model(which)
-    data = load_data(record.spec)
+    data = load_data(record.spec, cache="disk")
     data = replace(data, mean=list(normalization["mean"]), std=list(normalization["std"]))
     return predict_validation(model, data)

@@ -17,12 +17,13 @@ from workbench.gui.insight.recording_options import RecordingOptions
 from workbench.gui.training.curves import RunCurves
 from workbench.gui.training.data_chooser import DataChooser
 from workbench.gui.training.estimate import EpochEstimate, EpochEstimator
+from workbench.gui.training.follow_worker import FollowWorker, launch_all_gpus
 from workbench.gui.training.live_plots import LivePlots
 from workbench.gui.training.lr_finder import LRFinderDialog
 from workbench.gui.training.results_view import ResultsView
 from workbench.gui.training.run_controls import RunControls
 from workbench.gui.training.runs_list import RunsList
-from workbench.gui.training.settings_form import SettingsForm
+from workbench.gui.training.settings_form import ALL_GPUS, SettingsForm
 from workbench.gui.training.tasks import BackgroundTask, wait_or_keep
 from workbench.gui.training.worker import TrainingWorker, start_worker
 from workbench.spec import ModelSpec
@@ -113,6 +114,7 @@ class TrainingPanel(QWidget):
         self.runs.exportRequested.connect(self.exportRequested)
         self.runs.openSpecRequested.connect(self.openSpecRequested)
         self.runs.continueRequested.connect(self.continue_run)
+        self.runs.followRequested.connect(self.follow_run)
         self.runs.resultsRequested.connect(self.show_run_results)
         self.plots.timer.timeout.connect(self._show_progress)
         self.estimator.estimated.connect(self._show_estimate)
@@ -174,8 +176,10 @@ class TrainingPanel(QWidget):
             self.controls.banner.show_message(str(exc))
             return False
         self.controls.banner.hide()
-        self.started, self.ended, self._run_clock = None, None, None
-        self.worker = TrainingWorker(
+        if self.settings.device == ALL_GPUS:
+            process, run_dir = launch_all_gpus(spec, self.settings.gpu_count, resume_from=resume_from)
+            return self._begin(FollowWorker(run_dir, process), spec.num_classes)
+        worker = TrainingWorker(
             spec,
             device=self.settings.device,
             log_every=self._log_every(spec),
@@ -183,13 +187,31 @@ class TrainingPanel(QWidget):
             resume_from=resume_from,
             listeners=tuple(recorders.listeners),
         )
+        return self._begin(worker, spec.num_classes)
+
+    def follow_run(self, run_path: str) -> bool:
+        """Follow a run that another process (e.g. the command line) is training: live plots, progress,
+        findings, and Stop (through the run folder's stop request)."""
+        if self.worker is not None:
+            return False
+        try:
+            classes = len(self.runs.record(run_path).meta.get("class_names", []))
+        except KeyError:
+            classes = 0
+        self.controls.banner.hide()
+        return self._begin(FollowWorker(run_path), classes or self.document.spec.num_classes)
+
+    def _begin(self, worker, num_classes: int) -> bool:
+        self.started, self.ended, self._run_clock = None, None, None
+        self.worker = worker
         self.worker.event.connect(self._on_event)
         self.worker.failed.connect(self._show_error)
         self.worker.results.connect(self._show_results)
-        self.plots.set_run(self.worker.curves, spec.num_classes)
+        self.plots.set_run(self.worker.curves, num_classes)
         self.plots.start()
         self.estimator.enabled = False
         self.controls.set_state("running")
+        self.controls.pause_button.setEnabled(getattr(worker, "can_pause", True))
         self.controls.status.setText("Preparing the data…")
         self.controls.progress.setRange(0, 0)  # busy until the first step
         if self._estimate is None:
@@ -215,7 +237,7 @@ class TrainingPanel(QWidget):
         task.start()
 
     def pause(self) -> None:
-        if self.worker is not None:
+        if self.worker is not None and getattr(self.worker, "can_pause", True):
             self.worker.pause()
             self.controls.set_state("paused")
             self._show_progress()
@@ -235,13 +257,17 @@ class TrainingPanel(QWidget):
     def shutdown(self, timeout_s: float = 10.0) -> bool:
         """Stop a running training and wait for every worker thread; True when all of them finished.
 
-        A run stopped this way keeps the checkpoint of its last completed epoch and can be continued."""
+        A run stopped this way keeps the checkpoint of its last completed epoch and can be continued. A run
+        the app only follows (trained by another process) is left running."""
         ms = int(timeout_s * 1000)
         self.plots.timer.stop()
         finished = self.estimator.wait(ms) and self.data_chooser.wait(ms)
         finished = all([wait_or_keep(task, ms) for task in list(self._tasks)]) and finished
         if self.worker is not None and self.thread is not None:
-            self.worker.request_stop(skip_results=True)
+            if getattr(self.worker, "owns_run", True):
+                self.worker.request_stop(skip_results=True)
+            else:
+                self.worker.detach()  # a run another process trains goes on without the app
             finished = wait_or_keep(self.thread, ms) and finished
         return finished
 
@@ -331,7 +357,8 @@ class TrainingPanel(QWidget):
             return
         self._estimate = None
         self.controls.estimate.setText("Estimating the time per epoch…")
-        self.estimator.request(self.document.spec, self.settings.device, *counts)
+        device = self.settings.device
+        self.estimator.request(self.document.spec, "cuda:0" if device == ALL_GPUS else device, *counts)
 
     def _show_estimate(self, estimate: EpochEstimate) -> None:
         if self.worker is None:

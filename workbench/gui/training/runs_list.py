@@ -45,6 +45,7 @@ class RunsList(QWidget):
     continueRequested = Signal(str)  # path of a stopped run to continue from its last checkpoint
     resultsRequested = Signal(str)  # path of a run whose validation results to show
     exportRequested = Signal(str)  # path of a run to export
+    followRequested = Signal(str)  # path of a run another process is training, to follow live
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -76,9 +77,13 @@ class RunsList(QWidget):
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Export this run's trained model (bundle, ONNX, PyTorch or Python source).")
         self.export_button.clicked.connect(lambda: self._emit_current(self.exportRequested))
+        self.follow_button = QPushButton("Follow live")
+        self.follow_button.setToolTip("Plot a run that is training in another process (e.g. on the command line) "
+                                      "as it goes; Stop stops it and keeps its checkpoint.")
+        self.follow_button.clicked.connect(lambda: self._emit_current(self.followRequested))
         buttons = QHBoxLayout()
         for button in (self.refresh_button, self.open_button, self.results_button, self.continue_button,
-                       self.export_button):
+                       self.follow_button, self.export_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -162,6 +167,7 @@ class RunsList(QWidget):
         self.results_button.setEnabled(record is not None and record.checkpoint_path("best").is_file())
         resumable = record is not None and record.status == "stopped" and record.checkpoint_path("last").is_file()
         self.continue_button.setEnabled(bool(resumable))
+        self.follow_button.setEnabled(record is not None and record.status == "running")
         self.export_button.setEnabled(
             record is not None and any(record.checkpoint_path(w).is_file() for w in ("best", "last"))
         )

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui.document import SpecDocument
+from workbench.paths import cache_dir
 from workbench.spec.sections import section_param
 
 # (section, key, row label, undo label)
@@ -32,13 +33,20 @@ FIELDS: tuple[tuple[str, str, str, str], ...] = (
     ("data", "flip", "Random flip", "Set flip augmentation"),
     ("data", "crop_padding", "Random crop padding", "Set crop augmentation"),
     ("data", "jitter", "Colour jitter", "Set jitter augmentation"),
+    ("data", "cache", "Image cache", "Set image cache"),
     ("training", "seed", "Seed", "Set seed"),
 )
 
 
+ALL_GPUS = "all-gpus"  # a run on every GPU, one process each (train --nproc N); the spec says "cuda"
+
+
 def available_devices() -> list[tuple[str, str]]:
-    """(device, label) for every CUDA device, MPS when available, and the CPU."""
-    devices = [(f"cuda:{i}", f"cuda:{i} — {torch.cuda.get_device_name(i)}") for i in range(torch.cuda.device_count())]
+    """(device, label) for every CUDA device ("all N GPUs" first when there are several), MPS when available,
+    and the CPU."""
+    count = torch.cuda.device_count()
+    devices = [(ALL_GPUS, f"all {count} GPUs")] if count > 1 else []
+    devices += [(f"cuda:{i}", f"cuda:{i} — {torch.cuda.get_device_name(i)}") for i in range(count)]
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         devices.append(("mps", "mps — Apple GPU"))
@@ -48,7 +56,7 @@ def available_devices() -> list[tuple[str, str]]:
 
 def resolve_device(name: str, devices: list[tuple[str, str]]) -> str:
     """The device a spec's ``training.device`` means here: ``auto`` (or one not present) is the first GPU."""
-    ids = [d for d, _ in devices]
+    ids = [d for d, _ in devices if d != ALL_GPUS]
     if name == "cuda" and "cuda:0" in ids:
         return "cuda:0"
     return name if name in ids else ids[0]
@@ -92,7 +100,8 @@ class SettingsForm(QWidget):
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.devices = available_devices()
         self.device_box = QComboBox()
-        self.device_box.addItem(f"auto ({self.devices[0][0]})", "auto")
+        self._all_gpus = False
+        self.device_box.addItem(f"auto ({resolve_device('auto', self.devices)})", "auto")
         for device, label in self.devices:
             self.device_box.addItem(label, device)
         self.device_box.setToolTip("Where the run trains; auto picks the first GPU when there is one.")
@@ -100,7 +109,7 @@ class SettingsForm(QWidget):
         layout.addRow("Device", self.device_box)
         for section, key, label, undo in FIELDS:
             editor = self._make_editor(section, key, undo)
-            editor.setToolTip(section_param(section, key).doc)
+            editor.setToolTip(section_param(section, key).doc + (f"\nDecode cache folder: {cache_dir()}" if key == "cache" else ""))
             if not isinstance(editor, QCheckBox):
                 editor.setMinimumWidth(160)
             self._editors[(section, key)] = editor
@@ -124,7 +133,9 @@ class SettingsForm(QWidget):
 
     @property
     def device(self) -> str:
-        """The concrete device the next run uses."""
+        """The concrete device the next run uses (``ALL_GPUS`` for a run on every GPU)."""
+        if self.device_box.currentData() == ALL_GPUS:
+            return ALL_GPUS
         return resolve_device(self.device_box.currentData(), self.devices)
 
     def _make_editor(self, section: str, key: str, undo: str) -> QWidget:
@@ -166,8 +177,14 @@ class SettingsForm(QWidget):
         getattr(new, section)[key] = value
         self._document.apply(new, undo, merge_key=f"{section}.{key}")  # stepping a box is one undo step
 
+    @property
+    def gpu_count(self) -> int:
+        return sum(1 for d, _ in self.devices if d.startswith("cuda:"))
+
     def _device_edited(self) -> None:
-        self._commit("training", "device", self.device_box.currentData(), "Set training device")
+        chosen = self.device_box.currentData()
+        self._all_gpus = chosen == ALL_GPUS
+        self._commit("training", "device", "cuda" if self._all_gpus else chosen, "Set training device")
         self.deviceChanged.emit(self.device)
 
     def refresh(self) -> None:
@@ -184,6 +201,8 @@ class SettingsForm(QWidget):
                 editor.setValue(value)
             editor.blockSignals(False)
         wanted = spec.training_value("device")
+        if getattr(self, "_all_gpus", False) and wanted == "cuda":
+            wanted = ALL_GPUS  # the spec says cuda; this session chose every GPU
         index = self.device_box.findData(wanted)
         if index < 0:  # a device this machine lacks (e.g. a file from another computer): show auto
             index = 0
