@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from workbench.gui.training.curves import RunCurves
 from workbench.gui.training.tasks import user_message
-from workbench.gui.training.validation import predict_run
+from workbench.training.validation import predict_run
 from workbench.spec import ModelSpec, dumps_spec
 from workbench.training import run_control
 from workbench.training.events import EpochEvent, RunEnded, StepEvent
