@@ -212,7 +212,7 @@ def test_continue_a_stopped_run_and_show_a_saved_runs_results(qtbot, make_panel)
     panel.runs.continue_button.click()
     wait_idle(qtbot, panel)
     assert panel.ended.status == "completed" and panel.ended.run_dir == run_dir
-    assert recorder.steps[5:] == [5, 6, 7, 8]  # the second epoch again, from the end of the first
+    assert recorder.steps[5:] == [6, 7, 8]  # on from the batch after the stop, mid-epoch
     panel.results.results = None
     panel.runs.tree.setCurrentItem(panel.runs.tree.topLevelItem(0))
     panel.runs.results_button.click()

@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         self.files.titleChanged.connect(self._update_title)
 
         self._shutdown_hooks: list[Callable[[], object]] = []
+        self._close_checks: list[Callable[[], bool]] = []
         self._panel_holders: dict[QWidget, PanelHolder] = {}
         self.edit_actions = EditActions(self, self.controller, self.focus_name_field)
         self._build_menus()
@@ -206,6 +207,10 @@ class MainWindow(QMainWindow):
         holder = self.panel_tabs.currentWidget()
         return holder.widget() if holder is not None else None
 
+    def add_close_check(self, check: Callable[[], bool]) -> None:
+        """Ask ``check()`` before closing (before the unsaved-changes prompt); False keeps the window open."""
+        self._close_checks.append(check)
+
     def add_shutdown(self, hook: Callable[[], object]) -> None:
         """Call ``hook()`` when the window closes (after the unsaved-changes prompt): stop background work."""
         self._shutdown_hooks.append(hook)
@@ -270,7 +275,7 @@ class MainWindow(QMainWindow):
         self.right_splitter.setSizes([int(height * INSPECTOR_SHARE), int(height * (1 - INSPECTOR_SHARE))])
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.files.maybe_save():
+        if not all(check() for check in self._close_checks) or not self.files.maybe_save():
             event.ignore()
             return
         self.save_layout()

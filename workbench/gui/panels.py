@@ -20,6 +20,7 @@ from workbench.gui.doctor import DoctorPanel
 from workbench.gui.export import ExportDialog, PredictPanel
 from workbench.gui.main_window import MainWindow
 from workbench.gui.training import TrainingPanel
+from workbench.gui.training.close_guard import RunningCloseGuard
 from workbench.gui.training.curves import RunCurves
 from workbench.paths import runs_dir
 from workbench.training import RunEnded, RunStarted, open_run
@@ -109,7 +110,7 @@ class Panels:
         return True
 
     def shutdown(self) -> None:
-        """Stop a running training (its last checkpoint stays resumable), trials and exports."""
+        """Stop a running training (with a checkpoint to continue from), trials and exports."""
         self.training.shutdown(SHUTDOWN_WAIT_S)
         self.doctor.shutdown()
         for dialog in list(self.dialogs):
@@ -142,6 +143,7 @@ def install_panels(window: MainWindow) -> Panels:
     training.exportRequested.connect(panels.export)
     doctor.findingsChanged.connect(panels.show_doctor_count)
     panels.show_doctor_count(doctor.findings())
+    RunningCloseGuard(window, training)
     window.add_shutdown(panels.shutdown)
     window.panels = panels
     return panels

@@ -29,7 +29,7 @@ from workbench.training.events import DiagnosisEvent, EpochEvent, RunEnded, RunS
 MAX_LOG_EVERY = 10
 ENDED_TEXT = {
     "completed": "Run completed.",
-    "stopped": "Run stopped; its last checkpoint is kept.",
+    "stopped": "Run stopped; Continue run goes on from where it stopped.",
     "diverged": "Run diverged",
     "failed": "Run failed",
 }
@@ -51,6 +51,7 @@ class TrainingPanel(QWidget):
     runStarted = Signal(object)  # RunStarted
     runFinished = Signal(object)  # RunEnded
     exportRequested = Signal(str)  # path of a run to export
+    idle = Signal()  # the worker thread of a run has finished
 
     def __init__(self, document: SpecDocument, parent: QWidget | None = None):
         super().__init__(parent)
@@ -203,7 +204,7 @@ class TrainingPanel(QWidget):
             self.controls.set_state("running")
 
     def stop(self) -> None:
-        """Stop after the current batch; the run ends "stopped" and keeps its last checkpoint."""
+        """Stop after the current batch; the run ends "stopped" with a checkpoint to continue from."""
         if self.worker is not None:
             self.worker.request_stop()
             self.controls.set_state("stopping")
@@ -212,7 +213,7 @@ class TrainingPanel(QWidget):
     def shutdown(self, timeout_s: float = 10.0) -> bool:
         """Stop a running training and wait for every worker thread; True when all of them finished.
 
-        A run stopped this way keeps the checkpoint of its last completed epoch and can be continued."""
+        A run stopped this way keeps a checkpoint of the batch it stopped at and can be continued."""
         ms = int(timeout_s * 1000)
         self.plots.timer.stop()
         finished = self.estimator.wait(ms) and self.data_chooser.wait(ms)
@@ -282,6 +283,7 @@ class TrainingPanel(QWidget):
         self.runs.refresh()
         self.estimator.enabled = True
         self._request_estimate()
+        self.idle.emit()
 
     def _show_progress(self) -> None:
         worker, started = self.worker, self.started

@@ -7,7 +7,7 @@ import sys
 import threading
 
 import torch
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from workbench.gui.training.curves import RunCurves
 from workbench.gui.training.tasks import user_message
@@ -77,6 +77,10 @@ class TrainingWorker(QObject):
         except Exception as exc:  # the user sees the message; the app keeps running
             self.failed.emit(user_message(exc))
         finally:
+            # hand this object back to the GUI thread, which holds its last reference and deletes it
+            app = QCoreApplication.instance()
+            if app is not None:
+                self.moveToThread(app.thread())
             self.finished.emit()
 
     def _train(self) -> None:
