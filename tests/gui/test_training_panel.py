@@ -223,13 +223,55 @@ def test_continue_a_stopped_run_and_show_a_saved_runs_results(qtbot, make_panel)
 def test_time_estimate_follows_spec_edits(qtbot, make_panel):
     panel = make_panel(tiny_spec())
     qtbot.waitUntil(lambda: "per epoch on" in panel.controls.estimate.text(), timeout=15_000)
-    assert panel.controls.estimate.text().endswith("per epoch on cpu")
+    assert panel.controls.estimate.text().endswith("per epoch on cpu (rough)")
     assert "MACs per image" in panel.controls.estimate.toolTip()
     bigger = panel.document.spec.copy()
     bigger.layers[0].params["filters"] = 16
     panel.document.apply(bigger, "Set filters")
     assert panel.controls.estimate.text().startswith("Estimating")
     qtbot.waitUntil(lambda: "per epoch on" in panel.controls.estimate.text(), timeout=15_000)
+
+
+def test_an_edit_cancels_a_slow_estimate_and_an_invalid_spec_gets_none(qtbot, make_panel, monkeypatch):
+    from workbench.gui.training import estimate
+
+    measured, real = [], estimate.measure_epoch
+
+    def slow_then_real(spec, device, train, val, cancelled):
+        measured.append(spec.layers[0].params["filters"])
+        if len(measured) == 1:  # the first network takes "forever", but stops when cancelled
+            qtbot.waitUntil(cancelled, timeout=20_000)
+            raise estimate.EstimateCancelled
+        return real(spec, device, train, val, cancelled)
+
+    monkeypatch.setattr(estimate, "measure_epoch", slow_then_real)
+    panel = make_panel(tiny_spec())
+    qtbot.waitUntil(lambda: measured == [8], timeout=15_000)
+    broken = panel.document.spec.copy()
+    broken.layers[0].params["stride"] = 0  # an error
+    panel.document.apply(broken, "Set kernel")
+    assert panel.controls.estimate.text().startswith("No time estimate until")
+    fixed = broken.copy()
+    fixed.layers[0].params.update(stride=1, filters=12)
+    panel.document.apply(fixed, "Set stride")
+    qtbot.waitUntil(lambda: panel.controls.estimate.text().endswith("(rough)"), timeout=15_000)
+    assert measured == [8, 12]  # the broken spec was never measured; the stale one gave no result
+
+
+def test_after_a_run_the_estimate_shows_the_measured_time(qtbot, make_panel):
+    panel = make_panel(tiny_spec(epochs=1))
+    panel.start()
+    wait_idle(qtbot, panel)
+    text = panel.controls.estimate.text()
+    assert text.endswith("per epoch on cpu (measured in the last run)"), text
+    qtbot.wait(estimate_debounce_ms() + 200)
+    assert panel.controls.estimate.text() == text  # not replaced by a rough estimate
+
+
+def estimate_debounce_ms() -> int:
+    from workbench.gui.training.estimate import DEBOUNCE_MS
+
+    return DEBOUNCE_MS
 
 
 def test_shutdown_timeout_detaches_a_busy_thread_instead_of_destroying_it(qtbot, make_panel):

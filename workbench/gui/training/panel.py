@@ -14,7 +14,7 @@ from workbench.doctor.findings import Finding
 from workbench.gui.document import SpecDocument
 from workbench.gui.training.curves import RunCurves
 from workbench.gui.training.data_chooser import DataChooser
-from workbench.gui.training.estimate import EpochEstimate, EpochEstimator
+from workbench.gui.training.estimate import EpochEstimate, EpochEstimator, format_duration
 from workbench.gui.training.live_plots import LivePlots
 from workbench.gui.training.results_view import ResultsView
 from workbench.gui.training.run_controls import RunControls
@@ -167,6 +167,7 @@ class TrainingPanel(QWidget):
         self.worker.results.connect(self._show_results)
         self.plots.set_run(self.worker.curves, spec.num_classes)
         self.plots.start()
+        self.estimator.cancel()
         self.estimator.enabled = False
         self.controls.set_state("running")
         self.controls.status.setText("Preparing the data…")
@@ -282,7 +283,8 @@ class TrainingPanel(QWidget):
             self.controls.status.setText("Ready.")
         self.runs.refresh()
         self.estimator.enabled = True
-        self._request_estimate()
+        if not self._show_measured_time(self.ended):
+            self._request_estimate()
         self.idle.emit()
 
     def _show_progress(self) -> None:
@@ -308,8 +310,24 @@ class TrainingPanel(QWidget):
         if counts is None or self.worker is not None:
             return
         self._estimate = None
+        self.controls.estimate.setToolTip("")
+        if any(p.severity == "error" for p in self.document.analysis.problems):
+            self.estimator.cancel()
+            self.controls.estimate.setText("No time estimate until the spec's errors are fixed")
+            return
         self.controls.estimate.setText("Estimating the time per epoch…")
         self.estimator.request(self.document.spec, self.settings.device, *counts)
+
+    def _show_measured_time(self, ended: RunEnded | None) -> bool:
+        """Show the last epoch's time of the run that just ended (True), if it finished an epoch."""
+        final = ended.final if ended is not None else None
+        if not final or not final.get("seconds") or self.started is None:
+            return False
+        self.controls.estimate.setText(
+            f"{format_duration(final['seconds'])} per epoch on {self.started.device} (measured in the last run)"
+        )
+        self.controls.estimate.setToolTip("The last epoch's time, training and validation; edits estimate again.")
+        return True
 
     def _show_estimate(self, estimate: EpochEstimate) -> None:
         if self.worker is None:
