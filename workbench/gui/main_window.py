@@ -200,8 +200,10 @@ class MainWindow(QMainWindow):
             height = self.right_splitter.height() or DEFAULT_SIZE[1]
             self.right_splitter.setSizes([int(height * INSPECTOR_SHARE), int(height * (1 - INSPECTOR_SHARE))])
 
-    def set_panel_title(self, widget: QWidget, title: str) -> None:
-        self.panel_tabs.setTabText(self.panel_tabs.indexOf(self._panel_holders[widget]), title)
+    def set_panel_title(self, widget: QWidget, title: str, tooltip: str = "") -> None:
+        index = self.panel_tabs.indexOf(self._panel_holders[widget])
+        self.panel_tabs.setTabText(index, title)
+        self.panel_tabs.setTabToolTip(index, tooltip)
 
     def current_panel(self) -> QWidget | None:
         holder = self.panel_tabs.currentWidget()

@@ -17,6 +17,7 @@ from workbench.doctor.findings import Finding
 from workbench.doctor.monitor import TrainingMonitor
 from workbench.export import ModelFileError, load_bundle
 from workbench.gui.doctor import DoctorPanel
+from workbench.gui.doctor.panel import count_text
 from workbench.gui.export import ExportDialog, PredictPanel
 from workbench.gui.main_window import MainWindow
 from workbench.gui.training import TrainingPanel
@@ -44,7 +45,7 @@ class Panels:
     # -- doctor ----------------------------------------------------------------------------------
     def show_doctor_count(self, findings: list[Finding]) -> None:
         serious = sum(f.severity in ("error", "warning") for f in findings)
-        self.window.set_panel_title(self.doctor, f"Doctor ({serious})" if serious else "Doctor")
+        self.window.set_panel_title(self.doctor, f"Doctor ({serious})" if serious else "Doctor", count_text(findings))
 
     def on_run_started(self, event: RunStarted) -> None:
         """A new run: the last run's findings no longer apply; say so when the doctor sees errors."""
