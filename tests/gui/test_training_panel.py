@@ -213,6 +213,9 @@ def test_continue_a_stopped_run_and_show_a_saved_runs_results(qtbot, make_panel)
     wait_idle(qtbot, panel)
     assert panel.ended.status == "completed" and panel.ended.run_dir == run_dir
     assert recorder.steps[5:] == [6, 7, 8]  # on from the batch after the stop, mid-epoch
+    x, _ = panel.plots.curves["loss"].getData()
+    assert list(x) == list(range(1, 9))  # the plot shows the whole run, not only the resumed part
+    assert len(panel.plots.curves["val_loss"].getData()[0]) == 2
     panel.results.results = None
     panel.runs.tree.setCurrentItem(panel.runs.tree.topLevelItem(0))
     panel.runs.results_button.click()

@@ -161,6 +161,7 @@ class TrainingPanel(QWidget):
             log_every=self._log_every(spec),
             callbacks=tuple(factory(spec) for factory in self._callback_factories),
             resume_from=resume_from,
+            expected_points=self._expected_steps(spec) // self._log_every(spec),
         )
         self.worker.event.connect(self._on_event)
         self.worker.failed.connect(self._show_error)
@@ -224,10 +225,15 @@ class TrainingPanel(QWidget):
             finished = wait_or_keep(self.thread, ms) and finished
         return finished
 
-    def _log_every(self, spec: ModelSpec) -> int:
+    def _steps_per_epoch(self, spec: ModelSpec) -> int:
         counts = self.data_chooser.image_counts()
-        steps = math.ceil(counts[0] / spec.training_value("batch_size")) if counts else MAX_LOG_EVERY * 20
-        return max(1, min(MAX_LOG_EVERY, steps // 20))
+        return math.ceil(counts[0] / spec.training_value("batch_size")) if counts else MAX_LOG_EVERY * 20
+
+    def _expected_steps(self, spec: ModelSpec) -> int:
+        return self._steps_per_epoch(spec) * int(spec.training_value("epochs"))
+
+    def _log_every(self, spec: ModelSpec) -> int:
+        return max(1, min(MAX_LOG_EVERY, self._steps_per_epoch(spec) // 20))
 
     # --- events from the worker (queued onto the GUI thread) -----------------------------------------
     @Slot(object)

@@ -14,6 +14,7 @@ from workbench.gui.training.tasks import user_message
 from workbench.gui.training.validation import predict_validation
 from workbench.spec import ModelSpec
 from workbench.training.events import EpochEvent, StepEvent
+from workbench.training.runs import RunRecord
 from workbench.training.trainer import Trainer
 
 GIL_SWITCH_INTERVAL_S = 0.001
@@ -34,10 +35,11 @@ class TrainingWorker(QObject):
         log_every: int,
         callbacks: tuple = (),
         resume_from: str | None = None,
+        expected_points: int | None = None,
     ):
         super().__init__()
         self.spec = spec
-        self.curves = RunCurves()
+        self.curves = RunCurves(expected_points)
         self.latest_step: StepEvent | None = None
         self._device, self._log_every, self.callbacks = device, log_every, tuple(callbacks)
         self._resume_from = resume_from
@@ -91,6 +93,8 @@ class TrainingWorker(QObject):
             log_every=self._log_every,
             resume_from=self._resume_from,
         )
+        if self._resume_from is not None:
+            self._load_history(trainer)
         trainer.add_listener(self._on_event)
         with self._lock:
             self._trainer = trainer
@@ -106,6 +110,13 @@ class TrainingWorker(QObject):
             results = predict_validation(trainer.model, trainer.data)
             if results is not None:
                 self.results.emit(results)
+
+    def _load_history(self, trainer: Trainer) -> None:
+        """Put the resumed run's curves up to its checkpoint in front of the new steps."""
+        record = RunRecord(self._resume_from)
+        steps = [row for row in record.steps if row.get("step", 0) <= trainer.step]
+        epochs = [row for row in record.epochs if row.get("epoch", 0) <= trainer.epoch]
+        self.curves.add_history(steps, epochs)
 
     def _on_event(self, event) -> None:
         if isinstance(event, StepEvent):
