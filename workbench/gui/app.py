@@ -12,7 +12,7 @@ from workbench.gui.gc_guard import collect_on_gui_thread
 from workbench.gui.files.settings import AppSettings
 from workbench.gui.main_window import APP_TITLE, MainWindow
 from workbench.gui.panels import install_panels
-from workbench.gui.wheel_guard import install_wheel_guard
+from workbench.gui.input_guard import install_input_guard
 from workbench.presets import preset_names
 
 ORGANIZATION = "CNN Workbench"
@@ -24,7 +24,7 @@ def create_main_window(settings: QSettings | None = None, spec: str | None = Non
 
     ``settings`` is the store for recent files, layout and autosave (default: the user's settings).
     """
-    install_wheel_guard(QApplication.instance())
+    install_input_guard(QApplication.instance())
     window = MainWindow(AppSettings(settings))
     install_panels(window)
     if spec:

@@ -21,6 +21,7 @@ from workbench.gui.editor.stack_view import StackView
 from workbench.gui.files.autosave import Autosaver
 from workbench.gui.files.file_actions import FileActions
 from workbench.gui.files.settings import AppSettings
+from workbench.gui.help_menu import HelpMenu
 from workbench.presets import DEFAULT_PRESET, load_preset
 
 APP_TITLE = "CNN Workbench"
@@ -165,6 +166,7 @@ class MainWindow(QMainWindow):
             self.pane_toggles.append(toggle)
         self.view_menu.addAction(self._action("Reset layout", self.reset_layout))
         self._panels_separator = self.view_menu.addSeparator()
+        self.help = HelpMenu(self)
 
     def insert_file_action(self, action: QAction) -> None:
         """Add ``action`` to the File menu, above Quit."""
