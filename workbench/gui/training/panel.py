@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QThread, Signal, Slot
@@ -112,6 +113,7 @@ class TrainingPanel(QWidget):
         self.estimator.estimated.connect(self._show_estimate)
         self.estimator.failed.connect(lambda text: self.controls.estimate.setText("No estimate: " + text.splitlines()[-1]))
         document.changed.connect(self._request_estimate)
+        document.replaced.connect(self._forget_last_run)
         self.settings.deviceChanged.connect(self._request_estimate)
         self.data_chooser.previewChanged.connect(self._request_estimate)
         self.plots.set_run(None, document.spec.num_classes)
@@ -155,6 +157,8 @@ class TrainingPanel(QWidget):
             return False
         self.controls.banner.hide()
         self.started, self.ended, self._run_clock = None, None, None
+        self._lock_settings(True)
+        self.tabs.setCurrentWidget(self.curves_page)
         self.worker = TrainingWorker(
             spec,
             device=self.settings.device,
@@ -188,6 +192,7 @@ class TrainingPanel(QWidget):
         self.results.summary.setText(f"Predicting the validation images of {record.name}…")
         self.tabs.setCurrentWidget(self.results)
         task = BackgroundTask(lambda: predict_run(record), self)
+        task.results_label = f"run {record.name}, its best checkpoint"
         task.done.connect(self._show_results)
         task.error.connect(self._show_error)
         task.finished.connect(self._forget_finished_tasks)
@@ -240,6 +245,8 @@ class TrainingPanel(QWidget):
     def _on_event(self, event: Any) -> None:
         if isinstance(event, RunStarted):
             self.started = event
+            if event.run_dir and self.worker is not None:
+                self.worker.results_label = f"run {Path(event.run_dir).name}, weights at its end"
             self.runStarted.emit(event)
             if event.run_dir:
                 self.runs.add_session_run(event.run_dir)
@@ -273,16 +280,19 @@ class TrainingPanel(QWidget):
 
     @Slot(object)
     def _show_results(self, results: ValidationResults | None) -> None:
+        label = getattr(self.sender(), "results_label", "")
         if results is None:
-            self.results.summary.setText("This run has no validation images.")
+            self.results.summary.setText(f"{label[0].upper() + label[1:] if label else 'This run'}: "
+                                         "no validation images.")
             return
-        self.results.show_results(results)
+        self.results.show_results(results, label)
 
     @Slot()
     def _on_thread_finished(self) -> None:
         self.plots.stop()
         self.worker, self.thread = None, None
         self.controls.set_state("idle")
+        self._lock_settings(False)
         if self.controls.progress.maximum() == 0:  # ended before its first step
             self.controls.progress.setRange(0, 1)
         if self.ended is None and self.controls.banner.isHidden():
@@ -292,6 +302,23 @@ class TrainingPanel(QWidget):
         if not self._show_measured_time(self.ended):
             self._request_estimate()
         self.idle.emit()
+
+    def _lock_settings(self, locked: bool) -> None:
+        """The data and settings pages are read-only while a run trains (it trains a snapshot of them)."""
+        note = "Locked while a run trains; the next run uses what you set here." if locked else ""
+        for page in (self.data_chooser, self.settings):
+            page.setEnabled(not locked)
+            self.tabs.setTabToolTip(self.tabs.indexOf(page), note)
+
+    def _forget_last_run(self) -> None:
+        """Another spec was opened: the last run's status and progress are not about it."""
+        if self.worker is not None:
+            return
+        self.started, self.ended = None, None
+        self.controls.banner.hide()
+        self.controls.status.setText("Ready.")
+        self.controls.progress.setRange(0, 1)
+        self.controls.progress.setValue(0)
 
     def _show_progress(self) -> None:
         worker, started = self.worker, self.started

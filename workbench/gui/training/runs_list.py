@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui.training.curves import RunCurves
+from workbench.gui.training.run_names import run_label
 from workbench.training.runs import RunRecord, list_runs
 
 COLUMNS = ("Spec", "Date", "Status", "Best acc")
@@ -31,10 +32,6 @@ def best_accuracy(record: RunRecord) -> float | None:
 def run_date(record: RunRecord) -> str:
     started = str(record.meta.get("started", ""))
     return started.replace("T", " ")[:19] if started else record.path.name[:15]
-
-
-def spec_name(record: RunRecord) -> str:
-    return str(record.meta.get("spec_name") or record.name)
 
 
 class RunsList(QWidget):
@@ -103,13 +100,13 @@ class RunsList(QWidget):
         bold.setBold(True)
         for path, record in self._records.items():
             best = best_accuracy(record)
-            item = QTreeWidgetItem(
-                [spec_name(record), run_date(record), record.status, "—" if best is None else f"{best:.1%}"]
-            )
+            label, changes = run_label(record)
+            item = QTreeWidgetItem([label, run_date(record), record.status, "—" if best is None else f"{best:.1%}"])
             item.setData(0, Qt.ItemDataRole.UserRole, path)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(0, Qt.CheckState.Checked if path in ticked else Qt.CheckState.Unchecked)
-            item.setToolTip(0, f"{path}{' (this session)' if path in self.session_runs else ''}")
+            session = " (this session)" if path in self.session_runs else ""
+            item.setToolTip(0, f"{label}\n{changes + chr(10) if changes else ''}{path}{session}")
             item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if path in self.session_runs:
                 for col in range(len(COLUMNS)):
@@ -152,7 +149,7 @@ class RunsList(QWidget):
             record = self._records[path]
             if path not in self._curves:
                 self._curves[path] = RunCurves.from_record(record.steps, record.epochs)
-            runs.append((f"{spec_name(record)} {run_date(record)[-8:]}", self._curves[path]))
+            runs.append((f"{run_label(record)[0]} {run_date(record)[-8:]}", self._curves[path]))
         self.overlaysChanged.emit(runs)
 
     def _update_buttons(self) -> None:
