@@ -108,7 +108,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(_pane("Stack", self.stack_view))
         self.splitter.addWidget(self.right_splitter)
         self.splitter.setSizes(list(DEFAULT_COLUMNS))
-        for i, stretch in enumerate((0, 1, 1)):
+        for i, stretch in enumerate((0, 1, 2)):  # a smaller window takes a third from the stack, the rest from the panels
             self.splitter.setStretchFactor(i, stretch)
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)

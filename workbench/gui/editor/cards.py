@@ -128,7 +128,11 @@ class LayerCard(_Card):
         row = 1
         if detail or stats_line:
             grid.addWidget(_label(detail, "cardDetail"), 1, 1)
-            stats = _label(stats_line, "cardStats")
+            # wrapped, if at all, only between its parts ("3.58k params", "RF 3 /1")
+            stats = _label(stats_line.replace(" ", "\u00a0").replace("\u00a0·\u00a0", " · "), "cardStats")
+            stats.setWordWrap(True)  # in a narrow column the numbers take a second line instead of being cut
+            stats.setMinimumWidth(max(stats.fontMetrics().horizontalAdvance(part) for part in stats.text().split(" · ")))
+            stats.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             stats.setToolTip("Learnable parameters · receptive field in input pixels / jump (stride so far)")
             grid.addWidget(stats, 1, 2, Qt.AlignmentFlag.AlignRight)
             row = 2
@@ -195,8 +199,11 @@ class TotalsFooter(QFrame):
         grid.setVerticalSpacing(2)
         self.values: dict[str, str] = {}
         for i, (label, value) in enumerate(card_text.totals_lines(analysis)):
-            grid.addWidget(_label(label, "totalsLabel"), i // 2, (i % 2) * 2)
+            name_label = _label(label, "totalsLabel")
             value_label = _label(value, "totalsValue")
+            for text in (name_label, value_label):  # a narrow column wraps them instead of cutting them off
+                text.setWordWrap(True)
+            grid.addWidget(name_label, i // 2, (i % 2) * 2)
             grid.addWidget(value_label, i // 2, (i % 2) * 2 + 1)
             self.values[label] = value
         grid.setColumnStretch(1, 1)

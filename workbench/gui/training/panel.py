@@ -346,7 +346,7 @@ class TrainingPanel(QWidget):
         self.controls.estimate.setToolTip("")
         if any(p.severity == "error" for p in self.document.analysis.problems):
             self.estimator.cancel()
-            self.controls.estimate.setText("No time estimate until the spec's errors are fixed")
+            self.controls.estimate.setText("No time estimate: the spec has errors")
             return
         self.controls.estimate.setText("Estimating the time per epoch…")
         self.estimator.request(self.document.spec, self.settings.device, *counts)
@@ -357,9 +357,9 @@ class TrainingPanel(QWidget):
         if not final or not final.get("seconds") or self.started is None:
             return False
         self.controls.estimate.setText(
-            f"{format_duration(final['seconds'])} per epoch on {self.started.device} (measured in the last run)"
+            f"{format_duration(final['seconds'])} per epoch on {self.started.device} (measured)"
         )
-        self.controls.estimate.setToolTip("The last epoch's time, training and validation; edits estimate again.")
+        self.controls.estimate.setToolTip("The last run's last epoch, training and validation; an edit estimates again.")
         return True
 
     def _show_estimate(self, estimate: EpochEstimate) -> None:

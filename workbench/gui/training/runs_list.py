@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QPushButton,
     QTreeWidget,
@@ -53,6 +53,8 @@ class RunsList(QWidget):
         self.tree.setHeaderLabels(COLUMNS)
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
+        self.tree.setWordWrap(True)  # long run names take two lines instead of being cut to "overfeat-sm…"
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, len(COLUMNS)):
@@ -73,11 +75,11 @@ class RunsList(QWidget):
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Export this run's trained model (bundle, ONNX, PyTorch or Python source).")
         self.export_button.clicked.connect(lambda: self._emit_current(self.exportRequested))
-        buttons = QHBoxLayout()
-        for button in (self.refresh_button, self.open_button, self.results_button, self.continue_button,
-                       self.export_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        buttons = QGridLayout()  # two rows: the five buttons fit the panel of a laptop-sized window
+        for i, button in enumerate((self.refresh_button, self.open_button, self.results_button,
+                                    self.continue_button, self.export_button)):
+            buttons.addWidget(button, i // 3, i % 3)
+        buttons.setColumnStretch(3, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree)
