@@ -9,6 +9,7 @@ from workbench.doctor.monitor import TrainingMonitor
 from workbench.training import RunStarted, open_run
 
 from .specs import tiny_spec
+from .test_close_during_run import answer_running_box
 
 
 def wait_idle(qtbot, panel, timeout=60_000):
@@ -92,6 +93,7 @@ def test_closing_the_window_during_a_run_stops_it_with_a_resumable_checkpoint(qt
     qtbot.waitUntil(lambda: training.worker is not None and len(training.worker.curves.series["val_loss"]) >= 1,
                     timeout=30_000)
     run_dir = Path(training.started.run_dir)
+    answer_running_box(qtbot, "Stop", [])
     assert window.close()
     assert not training.thread.isRunning()
     qtbot.waitUntil(lambda: open_run(run_dir).status == "stopped", timeout=10_000)
