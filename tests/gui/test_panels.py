@@ -90,8 +90,8 @@ def test_closing_the_window_during_a_run_stops_it_with_a_resumable_checkpoint(qt
     window.document.reset(tiny_spec(epochs=200), None)
     window.document.undo_stack.setClean()
     assert training.start()
-    qtbot.waitUntil(lambda: training.worker is not None and len(training.worker.curves.series["val_loss"]) >= 1,
-                    timeout=30_000)
+    qtbot.waitUntil(lambda: training.worker is not None and len(training.worker.curves.series["val_loss"]) >= 1
+                    and training.started is not None, timeout=30_000)
     run_dir = Path(training.started.run_dir)
     monkeypatch.setattr(close_guard, "ask_about_running_training", lambda parent: close_guard.STOP)
     assert window.close()
