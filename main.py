@@ -2,7 +2,10 @@
 
 import sys
 
-from workbench.gui.app import main
-
 if __name__ == "__main__":
+    try:
+        from workbench.gui.app import main
+    except KeyboardInterrupt:  # Ctrl-C while the libraries load: one line, no traceback
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
     sys.exit(main(sys.argv))

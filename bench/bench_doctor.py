@@ -1,9 +1,12 @@
-"""Doctor speed: static rules on a 100-layer spec, the init check on overfeat-small-fc7_1, and the
-training monitor's overhead (the same run with and without it, alternated to even out noise).
+"""Doctor speed: static rules on a 100-layer spec, the init check on overfeat-small-fc7_1, the
+learning-rate range test (lenet5 and overfeat-small on the shapes, beside a plain training run of the same
+number of steps), and the training monitor's overhead (the same run with and without it, alternated to even
+out noise).
 
     python bench/bench_doctor.py [--threads 2] [--steps 300]
 
-Targets: static < 20 ms, init check < 3 s on 2 cores, monitor overhead ≤ 5%.
+Targets: static < 20 ms, init check < 3 s on 2 cores, range test on lenet5 < 5 s on 2 cores (overfeat-small
+reported), monitor overhead ≤ 5%.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import torch
 from workbench.analysis import analyze
 from workbench.data.dataset import load_data
 from workbench.doctor import check_init, static_findings
+from workbench.doctor.lr_find import STEPS, lr_find
 from workbench.doctor.monitor import TrainingMonitor
 from workbench.presets import load_preset
 from workbench.spec import Layer, ModelSpec
@@ -39,6 +43,20 @@ def bench_init() -> float:
     start = time.perf_counter()
     check_init(spec, data=data)
     return time.perf_counter() - start
+
+
+def bench_lr_find(preset: str) -> tuple[float, float, int]:
+    """(range-test seconds, seconds of a plain training run of as many steps, steps the test took)."""
+    spec = load_preset(preset)
+    data = load_data(spec)
+    lr_find(spec, data=data, steps=10)  # warm-up
+    start = time.perf_counter()
+    result = lr_find(spec, data=data)
+    seconds = time.perf_counter() - start
+    plain = spec.copy()
+    plain.training.update(epochs=1000)
+    train_seconds = run_once(plain, data, len(result.lrs), False)[0]
+    return seconds, train_seconds, len(result.lrs)
 
 
 class TimedMonitor(TrainingMonitor):
@@ -88,6 +106,11 @@ def main() -> None:
     init = bench_init()
     print(f"init check, overfeat-small-fc7_1, 16 images, {args.threads} threads: {init:.2f} s "
           f"(target < 3 s: {init / 3:.2f}× the budget)")
+    for preset, target in (("lenet5", 5.0), ("overfeat-small", None)):
+        seconds, train, steps = bench_lr_find(preset)
+        budget = f"target < {target:g} s: {seconds / target:.2f}× the budget; " if target else ""
+        print(f"range test, {preset}, {steps} of {STEPS} steps, {args.threads} threads: {seconds:.2f} s ({budget}"
+              f"{seconds / train:.2f}× a plain training run of as many steps, {train:.2f} s)")
     plain, monitored, share = bench_monitor(args.steps)
     print(f"training monitor, tiny-vgg {args.steps} steps: {plain:.2f} s without, {monitored:.2f} s with "
           f"(wall-clock overhead {monitored / plain - 1:+.1%}; time inside the monitor {share:.1%} of the run; "

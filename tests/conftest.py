@@ -33,3 +33,6 @@ def _gc_on_the_gui_thread(request):
         from workbench.gui.gc_guard import collect_on_gui_thread
 
         collect_on_gui_thread(request.getfixturevalue("qapp"))
+
+
+from tests.insight.models import shapes_run, trained  # noqa: E402,F401  (a trained model for insight and app tests)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import tempfile
 from pathlib import Path
@@ -15,6 +16,7 @@ def _read_umask() -> int:
     return mask
 
 
+TEMP_SUFFIX = ".part"
 _UMASK = _read_umask()  # read once at import: changing the umask later would race with other threads
 
 
@@ -29,13 +31,14 @@ def new_file_mode(path: Path) -> int:
 def replace_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it over ``path``.
 
-    On any failure (including an interrupt) the temporary file is removed and ``path`` keeps its old
-    content; the error propagates.
+    The temporary file already has the final name, inside a temporary folder ``.<name>.<random>.part``:
+    writers that record their file's name inside it (``torch.save`` and ``torch.export.save`` name the
+    archive's root folder after it) record the final one. On any failure (including an interrupt) the
+    temporary folder is removed and ``path`` keeps its old content; the error propagates.
     """
     path = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
+    folder = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent))
+    tmp = folder / path.name
     try:
         write(tmp)
         with open(tmp, "rb+") as fh:
@@ -43,5 +46,17 @@ def replace_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -
         os.chmod(tmp, new_file_mode(path))
         os.replace(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
     return path
+
+
+def remove_stale_temporaries(folder: str | os.PathLike) -> list[Path]:
+    """Remove what writes cut short by a killed process left in ``folder`` (``.*.part`` folders and files)."""
+    removed = []
+    for entry in Path(folder).glob(f".*{TEMP_SUFFIX}*"):
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed

@@ -1,30 +1,26 @@
-"""Turn a spec into a ``torch.nn.Module`` whose submodules carry the layer names."""
+"""Turn a spec into a ``torch.nn.Module`` whose submodules carry the layer names.
+
+Blocks become plain modules named by the tree (``stage2.0.body.conv1``): a block layer is an
+``nn.Sequential`` of its copies, each a :class:`ResidualBlock` or :class:`ParallelBlock`.
+"""
 
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
 import torch
 from torch import nn
 
 from workbench.analysis import analyze
-from workbench.spec.model import Layer, ModelSpec
+from workbench.analysis.analyze import CopyInfo, LayerInfo
+from workbench.analysis.block_rules import projection_stride
+from workbench.block_modules import ParallelBlock, Projection, ResidualBlock, make_activation
+from workbench.spec.model import Layer, ModelSpec, activation_after
 from workbench.spec.params import pair
 from workbench.spec.problems import SpecError
 
-ACTIVATION_MODULES = {
-    "relu": nn.ReLU,
-    "leaky_relu": nn.LeakyReLU,
-    "elu": nn.ELU,
-    "gelu": nn.GELU,
-    "tanh": nn.Tanh,
-    "sigmoid": nn.Sigmoid,
-}
 _GAINS = {"relu": "relu", "leaky_relu": "leaky_relu", "elu": "relu", "gelu": "relu", "tanh": "tanh", "sigmoid": "sigmoid"}
-
-
-def make_activation(name: str) -> nn.Module:
-    return ACTIVATION_MODULES[name]() if name != "none" else nn.Identity()
 
 
 class ConvLayer(nn.Conv2d):
@@ -130,11 +126,15 @@ def build_layer(layer: Layer, shape: tuple[int, ...]) -> nn.Module:
     raise ValueError(f"unknown layer type {t!r}")
 
 
-def init_std(layer: Layer, fan_in: int, fan_out: int) -> float | None:
-    """The weight standard deviation the layer's init gives, or None for PyTorch's default."""
-    init = layer.init()
+def init_std(layer: Layer, fan_in: int, fan_out: int, activation: str | None = None) -> float | None:
+    """The weight standard deviation the layer's init gives, or None for PyTorch's default.
+
+    ``activation`` is the nonlinearity the layer's output meets (default: its own): it picks the default
+    scheme and He's gain.
+    """
+    act = activation if activation is not None else layer.own_activation()
+    init = layer.init(act)
     scheme = init["weight"]
-    act = layer.get("activation")
     if scheme == "trunc_normal":
         return float(init["std"])
     if scheme == "torch":
@@ -147,15 +147,15 @@ def init_std(layer: Layer, fan_in: int, fan_out: int) -> float | None:
     return math.sqrt(2.0 / (fan_in + fan_out))  # glorot
 
 
-def _initialise(layer: Layer, module: nn.Module) -> None:
+def _initialise(layer: Layer, module: nn.Module, activation: str) -> None:
     if layer.type not in ("conv", "dense"):
         return
     weight = module.weight
     receptive = weight[0][0].numel() if weight.dim() > 2 else 1
     fan_in = weight.shape[1] * receptive
     fan_out = weight.shape[0] * receptive
-    std = init_std(layer, fan_in, fan_out)
-    init = layer.init()
+    std = init_std(layer, fan_in, fan_out, activation)
+    init = layer.init(activation)
     with torch.no_grad():
         if init["weight"] == "trunc_normal":
             nn.init.trunc_normal_(weight, mean=0.0, std=std, a=-2 * std, b=2 * std)
@@ -163,6 +163,52 @@ def _initialise(layer: Layer, module: nn.Module) -> None:
             nn.init.normal_(weight, 0.0, std)
         if module.bias is not None and (init["weight"] != "torch" or "bias" in (layer.params.get("init") or {})):
             nn.init.constant_(module.bias, float(init["bias"]))
+
+
+def _zero_last(body: nn.Sequential) -> None:
+    """Zero the last batch norm's scale of a body, or its last conv/dense weight when it has none."""
+    modules = list(body.children())
+    norms = [m for m in modules if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))]
+    weighted = [m for m in modules if isinstance(m, (ConvLayer, DenseLayer))]
+    target = norms[-1] if norms else weighted[-1] if weighted else None
+    if target is not None:
+        with torch.no_grad():
+            target.weight.zero_()
+
+
+def _modules(infos: list[LayerInfo]) -> list[nn.Module]:
+    """The initialised modules of one stack; each weight layer's init follows the activation its output meets."""
+    layers = [info.layer for info in infos]
+    return [_module(info, activation_after(layers, i)) for i, info in enumerate(infos)]
+
+
+def _stack(infos: list[LayerInfo]) -> nn.Sequential:
+    return nn.Sequential(OrderedDict(zip((info.name for info in infos), _modules(infos))))
+
+
+def _copy(info: LayerInfo, copy: CopyInfo) -> nn.Module:
+    layer = info.layer
+    stacks = [_stack(infos) for infos in copy.stacks]
+    if layer.type == "parallel":
+        return ParallelBlock(stacks, layer.get("merge"), layer.get("activation"))
+    if copy.shortcut == "projection":
+        stride = projection_stride(copy.in_shape, copy.out_shape)
+        shortcut = Projection(copy.in_shape[0], copy.out_shape[0], stride, layer.get("shortcut_norm"))
+        nn.init.kaiming_normal_(shortcut.conv.weight, nonlinearity="relu")
+    else:
+        shortcut = nn.Identity()
+    if layer.get("zero_init"):
+        _zero_last(stacks[0])
+    return ResidualBlock(stacks[0], shortcut, layer.get("activation"))
+
+
+def _module(info: LayerInfo, activation: str) -> nn.Module:
+    """The initialised module of one analysed layer; a block's copies in a row."""
+    if info.copies:
+        return nn.Sequential(OrderedDict((str(c), _copy(info, copy)) for c, copy in enumerate(info.copies)))
+    module = build_layer(info.layer, info.in_shape)
+    _initialise(info.layer, module, activation)
+    return module
 
 
 def build_model(spec: ModelSpec, seed: int | None = None) -> SpecModel:
@@ -174,12 +220,7 @@ def build_model(spec: ModelSpec, seed: int | None = None) -> SpecModel:
     if not analysis.ok:
         raise SpecError(analysis.problems)
     seed = spec.training_value("seed") if seed is None else seed
-    names, modules = [], []
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        for layer, info in zip(spec.layers, analysis.layers):
-            module = build_layer(layer, info.in_shape)
-            _initialise(layer, module)
-            names.append(layer.name)
-            modules.append(module)
-    return SpecModel(names, modules)
+        modules = _modules(analysis.layers)
+    return SpecModel([info.name for info in analysis.layers], modules)

@@ -6,11 +6,13 @@ means the same thing wherever it is made. None of them changes the spec it is gi
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
+from workbench.spec import tree
 from workbench.spec.layer_kinds import KINDS, PALETTE
-from workbench.spec.model import InputShape, Layer, ModelSpec
+from workbench.spec.model import InputShape, Layer, ModelSpec, fresh_name
 from workbench.spec.names import name_problem
 from workbench.spec.params import Param, check_value
 from workbench.spec.sections import SECTIONS, section_param
@@ -32,6 +34,8 @@ NAME_STEMS = {
     "activation": "act",
     "flatten": "flatten",
     "dense": "fc",
+    "residual": "res",
+    "parallel": "mix",
 }
 
 
@@ -62,29 +66,45 @@ def insert_layer(spec: ModelSpec, index: int, kind: str, params: dict | None = N
 
 
 def move_layer(spec: ModelSpec, name: str, index: int) -> ModelSpec:
-    """Move layer ``name`` so that it lands before what is now at position ``index`` (``len`` = the end)."""
+    """Move layer ``name`` within the stack that holds it so that it lands before what is now at
+    position ``index`` (``len`` = the end)."""
     src = _layer_index(spec, name)
     out = spec.copy()
-    layer = out.layers.pop(src)
+    stack = out.stack_of(name)
+    layer = stack.pop(src)
     if index > src:
         index -= 1
-    out.layers.insert(max(0, min(index, len(out.layers))), layer)
+    stack.insert(max(0, min(index, len(stack))), layer)
     return out
 
 
 def delete_layer(spec: ModelSpec, name: str) -> ModelSpec:
+    index = _layer_index(spec, name)
     out = spec.copy()
-    del out.layers[_layer_index(spec, name)]
+    del out.stack_of(name)[index]
     return out
 
 
 def duplicate_layer(spec: ModelSpec, name: str) -> tuple[ModelSpec, str]:
-    """Insert a copy of layer ``name`` right after it, under a new unique name."""
+    """Insert a copy of layer ``name`` right after it (a block with renamed copies of its layers)."""
     index = _layer_index(spec, name)
     out = spec.copy()
-    copy_ = Layer(out.unique_name(name), out.layers[index].type, dict(out.layers[index].params))
-    out.layers.insert(index + 1, copy_)
+    stack = out.stack_of(name)
+    copy_ = renamed_copy(stack[index], out)
+    stack.insert(index + 1, copy_)
     return out, copy_.name
+
+
+def renamed_copy(layer: Layer, spec: ModelSpec) -> Layer:
+    """A deep copy of ``layer`` whose name, and every inner layer's name, no layer of ``spec`` uses."""
+    taken = set(tree.names(spec.layers))
+
+    def fresh(item: Layer) -> Layer:
+        name = fresh_name(item.name, taken)
+        taken.add(name)
+        return Layer(name, item.type, copy.deepcopy(item.params), [[fresh(c) for c in s] for s in item.stacks])
+
+    return fresh(layer)
 
 
 def rename_problem(spec: ModelSpec, old: str, new: str) -> str | None:
@@ -94,7 +114,7 @@ def rename_problem(spec: ModelSpec, old: str, new: str) -> str | None:
     problem = name_problem(new)
     if problem:
         return problem
-    if any(layer.name == new for layer in spec.layers):
+    if new in tree.names(spec.layers):
         return f"another layer is already named '{new}'"
     return None
 
@@ -105,7 +125,7 @@ def rename_layer(spec: ModelSpec, old: str, new: str) -> ModelSpec:
     if problem:
         raise EditError(problem)
     out = spec.copy()
-    out.layers[index].name = new
+    out.stack_of(old)[index].name = new
     return out
 
 
@@ -123,11 +143,11 @@ def set_param(spec: ModelSpec, name: str, key: str, value: Any) -> ModelSpec:
     Out-of-range values are stored as given: the analysis reports them on the layer.
     """
     index = _layer_index(spec, name)
-    layer = spec.layers[index]
+    layer = spec.stack_of(name)[index]
     if key not in KINDS[layer.type].param_names:
         raise EditError(f"a {layer.type} layer has no parameter '{key}'")
     out = spec.copy()
-    _store(out.layers[index].params, key, value)
+    _store(out.stack_of(name)[index].params, key, value)
     return out
 
 

@@ -13,6 +13,7 @@ def test_every_key_is_documented():
     keys = set(TOP_KEYS) | set(KINDS)
     keys |= {p.name for kind in KINDS.values() for p in kind.params}
     keys |= {p.name for params in SECTIONS.values() for p in params}
+    keys |= {kind.stacks_key for kind in KINDS.values() if kind.is_block}
     missing = sorted(k for k in keys if f"`{k}`" not in DOC)
     assert missing == []
 

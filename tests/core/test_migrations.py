@@ -18,7 +18,7 @@ def test_version_0_file_migrates_to_current():
     assert spec.schema_version == SCHEMA_VERSION
     assert (spec.input.channels, spec.input.height) == (1, 28)
     assert spec.layers[0].type == "conv"
-    assert "schema_version: 1" in dumps_spec(spec)
+    assert f"schema_version: {SCHEMA_VERSION}" in dumps_spec(spec)
 
 
 def test_every_version_below_current_has_a_step():

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from workbench.builder import build_model
+from workbench.data.dataset import load_data
 from workbench.doctor.monitor import TrainingMonitor, first_non_finite_layer
 from workbench.training.context import TrainContext
 from workbench.training.events import DiagnosisEvent, EpochEvent
@@ -22,19 +23,23 @@ LAYERS = """
 class Run:
     """A model, an optimizer and a context the monitor sees as a training run."""
 
-    def __init__(self, monitor: TrainingMonitor, lr: float = 0.001):
-        self.spec = make_spec(LAYERS, size=8, lr=lr)
+    def __init__(self, monitor: TrainingMonitor, lr: float = 0.001, layers: str = LAYERS):
+        self.spec = make_spec(layers, size=8, lr=lr, optimizer="sgd")
         self.model = build_model(self.spec)
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr)
         self.events, self.monitor = [], monitor
-        self.ctx = TrainContext(self.model, self.optimizer, self.spec, self.events.append, lambda reason: None)
+        self.ctx = TrainContext(self.model, self.optimizer, self.spec, self.events.append, lambda reason: None,
+                                data=load_data(self.spec))
         self.ctx.inputs = torch.randn(8, 3, 8, 8, generator=torch.Generator().manual_seed(0))
         self.ctx.targets = torch.arange(8) % 3
         monitor.on_train_start(self.ctx)
 
-    def step(self, loss: float | None = None, update: bool = True) -> None:
-        """One optimisation step (none with ``update=False``); the reported loss is ``loss`` when given."""
-        out = torch.nn.functional.cross_entropy(self.model(self.ctx.inputs), self.ctx.targets)
+    def step(self, loss: float | None = None, update: bool = True, logits: torch.Tensor | None = None) -> None:
+        """One optimisation step (none with ``update=False``); the reported loss and logits are ``loss`` and
+        ``logits`` when given."""
+        scores = self.model(self.ctx.inputs)
+        out = torch.nn.functional.cross_entropy(scores, self.ctx.targets)
+        self.ctx.logits = logits if logits is not None else scores.detach()
         if update:
             self.optimizer.zero_grad()
             out.backward()
@@ -85,8 +90,10 @@ def test_a_learning_rate_far_too_large_gives_a_high_update_ratio():
     for _ in range(7):
         run.step(1.0)
     assert "update-ratio-high" in run.rules()
-    fix = next(f for f in run.monitor.findings if f.rule == "update-ratio-high").fixes[0]
-    assert fix(run.spec).training["lr"] == pytest.approx(5.0)
+    finding = next(f for f in run.monitor.findings if f.rule == "update-ratio-high")
+    ratio = max(finding.measured["ratio"].values())
+    assert [fix(run.spec).training["lr"] for fix in finding.fixes] == [pytest.approx(50 * 1e-3 / ratio, rel=0.05)]
+    assert f"{ratio:.2g}" in finding.explanation and "trial" in finding.explanation
 
 
 def test_a_sane_learning_rate_keeps_the_update_ratio_in_band():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
 from workbench.spec import loads_spec
+from workbench.spec.yaml_safe import safe_load
 
 torch.set_num_threads(1)
 
@@ -39,16 +42,25 @@ BROKEN_LAYERS = """
 
 def make_spec(size: int = 16, images: int = 60, epochs: int = 1, classes=3, channels: int = 3,
               layers: str = SOUND_LAYERS, data: str = "", training: str = ""):
-    """A tiny spec for the shapes data; ``data``/``training`` add flow-mapping entries like ``"lr: 0.1"``."""
+    """A tiny spec for the shapes data; ``data``/``training`` add or replace flow-mapping entries like ``"lr: 0.1"``."""
     n = classes if isinstance(classes, int) else len(classes)
+    data_section = _flow({"source": "shapes", "images": images, "seed": 0, "val_split": 0.25}, data)
+    training_section = _flow({"optimizer": "adam", "lr": 0.003, "batch_size": 16, "epochs": epochs, "seed": 0}, training)
     return loads_spec(f"""
 name: tiny-test
 input: {{channels: {channels}, height: {size}, width: {size}}}
 classes: {classes}
 layers: {layers.replace("CLASSES", str(n))}
-data: {{source: shapes, images: {images}, seed: 0, val_split: 0.25{", " + data if data else ""}}}
-training: {{optimizer: adam, lr: 0.003, batch_size: 16, epochs: {epochs}, seed: 0{", " + training if training else ""}}}
+data: {data_section}
+training: {training_section}
 """)
+
+
+def _flow(base: dict, extra: str) -> str:
+    """``base`` with the entries of the flow-mapping text ``extra`` added or replaced, as one flow mapping
+    (a spec may not give a key twice)."""
+    entries = {**base, **(safe_load("{" + extra + "}") if extra else {})}
+    return "{" + ", ".join(f"{key}: {json.dumps(value)}" for key, value in entries.items()) + "}"
 
 
 @pytest.fixture

@@ -70,7 +70,7 @@ def test_unwritable_folder_is_refused(tmp_path, monkeypatch):
     def denied(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(atomic.tempfile, "mkstemp", denied)
+    monkeypatch.setattr(atomic.tempfile, "mkdtemp", denied)
     with pytest.raises(ExportError, match="permission denied"):
         write_atomic(tmp_path / "m.wbm", lambda tmp: None)
     assert _folder_listing(tmp_path) == []

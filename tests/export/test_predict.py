@@ -50,3 +50,26 @@ def test_unusable_model_sources_are_refused(tmp_path, image_files):
         predict(tmp_path / "missing.wbm", image_files)
     with pytest.raises(ModelFileError, match="not a run folder"):
         predict(tmp_path, image_files)
+
+
+@pytest.mark.parametrize("fmt", ["wbm", "onnx", "pt", "pt2", "python"])
+def test_predict_on_every_export_format(fmt, trained_run, image_files, tmp_path, capsys):
+    """Each export's archive holds its final name (no temporary name), and ``predict`` either classifies
+    with it or says plainly why that format cannot be used alone — never that the file is damaged."""
+    import zipfile
+
+    from workbench.cli import main
+    from workbench.export import export_model
+
+    report = export_model(trained_run, fmt, tmp_path)
+    assert report.ok, report.message
+    if zipfile.is_zipfile(report.path):
+        roots = {name.split("/")[0] for name in zipfile.ZipFile(report.path).namelist()}
+        assert ".part" not in "".join(roots) and (fmt == "wbm" or roots == {report.path.stem}), roots
+    status = main(["predict", str(report.path), str(image_files[0])])
+    captured = capsys.readouterr()
+    if fmt in ("wbm", "onnx"):
+        assert status == 0 and "circle" in captured.out
+    else:
+        assert status == 1 and "damaged" not in captured.err and "predict with the run folder" in captured.err
+    assert not list(tmp_path.glob(".*"))

@@ -182,16 +182,16 @@ def test_data_folder_and_recent_files_survive_a_restart(settings_path, tmp_path)
 
 def test_add_panel_adds_a_tab_and_a_view_menu_entry(window):
     titles = [window.panel_tabs.tabText(i) for i in range(window.panel_tabs.count())]
-    assert titles[0] == "Training" and titles[1].startswith("Doctor") and titles[2] == "Predict"
+    assert titles[0] == "Training" and titles[1].startswith("Doctor") and titles[2:] == ["Predict", "Inside"]
     panel = QLabel("extra")
     window.add_panel("Extra", panel)
-    assert window.panel_tabs.count() == 4 and window.panel_tabs.tabText(3) == "Extra"
+    assert window.panel_tabs.count() == 5 and window.panel_tabs.tabText(4) == "Extra"
     entry = [a for a in window.view_menu.actions() if a.text() == "Extra panel"][0]
     window.show_panel(window.panels.doctor)
     assert window.current_panel() is window.panels.doctor
     entry.trigger()
     assert window.current_panel() is panel
-    assert entry.shortcut().toString() == "Ctrl+4"
+    assert entry.shortcut().toString() == "Ctrl+5"
 
 
 def test_extra_file_actions_go_above_quit(window):

@@ -61,7 +61,7 @@ def test_a_damaged_bundle_is_refused_and_the_open_spec_kept(window, tmp_path, di
 
 def test_training_findings_reach_the_doctor_and_mark_the_layer(window):
     panels = window.panels
-    window.document.reset(tiny_spec(), None)
+    window.document.reset(tiny_spec(epochs=6), None)  # 24 steps: not a run too short to leave chance
     assert panels.window.panel_tabs.tabText(1) == "Doctor"
     finding = Finding("dying-relu", "warning", "ReLU units are dying", "conv1: 80% of the channels output 0.",
                       "test", ("conv1",), (), {}, "training")

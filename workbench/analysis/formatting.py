@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workbench.analysis.analyze import Analysis
+from workbench.analysis.analyze import INNER_ERROR, Analysis, LayerInfo
 from workbench.analysis.shape_rules import fmt_shape
 from workbench.spec.model import ModelSpec
 
@@ -30,16 +30,30 @@ def rf_text(rf: tuple[int, int] | None, jump: tuple[int, int] | None) -> str:
     return f"{r} /{j}"
 
 
+def block_text(info: LayerInfo) -> str:
+    """A block in a few words: '3 × residual 16→32' or 'parallel (concat) 16→64'."""
+    layer = info.layer
+    kind = layer.type if layer.type != "parallel" else f"parallel ({layer.get('merge')})"
+    repeat = layer.get("repeat")
+    text = f"{repeat} × {kind}" if repeat > 1 else kind
+    if info.in_shape and info.out_shape:
+        text += f" {info.in_shape[0]}→{info.out_shape[0]}"
+    return text
+
+
 def summary_table(spec: ModelSpec, analysis: Analysis) -> str:
-    """A table of every layer (name, type, output, params, MACs, receptive field) and the totals."""
+    """A table of every layer (name, type, output, params, MACs, receptive field) and the totals; the
+    layers inside blocks follow their block, indented, under their path names."""
     header = ("Layer", "Type", "Output", "Params", "MACs", "RF /jump")
     rows = [("input", "", fmt_shape(analysis.input_shape), "", "", "1 /1")]
-    for info in analysis.layers:
+    for info in analysis.nodes:
+        name = "  " * info.depth + info.path
+        kind = block_text(info) if info.copies else info.type
         if info.status == "ok":
-            rows.append((info.name, info.type, info.shape_text, f"{info.params:,}", f"{info.macs:,}", rf_text(info.rf, info.jump)))
+            rows.append((name, kind, info.shape_text, f"{info.params:,}", f"{info.macs:,}", rf_text(info.rf, info.jump)))
         else:
             label = "ERROR" if info.status == "error" else "unreachable"
-            rows.append((info.name, info.type, label, "", "", ""))
+            rows.append((name, kind, label, "", "", ""))
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     align = ("<", "<", "<", ">", ">", ">")
 
@@ -56,7 +70,7 @@ def summary_table(spec: ModelSpec, analysis: Analysis) -> str:
         f"Model size:        {human_bytes(analysis.model_bytes)}",
         f"Activation memory: {human_bytes(analysis.activation_bytes)} per image (forward)",
     ]
-    for info in analysis.layers:
-        if info.status == "error":
-            out.append(f"Error in '{info.name}': {info.error}" + (f" (hint: {info.hint})" if info.hint else ""))
+    for info in analysis.nodes:
+        if info.status == "error" and info.error != INNER_ERROR:
+            out.append(f"Error in '{info.path}': {info.error}" + (f" (hint: {info.hint})" if info.hint else ""))
     return "\n".join(out)

@@ -6,8 +6,12 @@ import argparse
 import importlib
 import sys
 
-# Each module defines ``add_parser(subparsers)`` and ``run(args) -> int``.
-VERBS = ("summary", "check", "presets", "layers", "doctor", "train", "runs", "export", "predict", "edit")
+from workbench.cli.interrupt import BROKEN_PIPE, INTERRUPTED, silence_stdout
+from workbench.safe_text import EscapingStream
+
+# Each module (``lr-find`` -> ``lr_find_cmd``) defines ``add_parser(subparsers)`` and ``run(args) -> int``.
+VERBS = ("summary", "check", "presets", "layers", "doctor", "lr-find", "train", "runs", "export", "predict", "explain",
+         "edit")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,15 +22,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     sub.required = True
     for verb in VERBS:
-        importlib.import_module(f"workbench.cli.{verb}_cmd").add_parser(sub)
+        importlib.import_module(f"workbench.cli.{verb.replace('-', '_')}_cmd").add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run one verb. Whatever it prints goes through :func:`printable` (text from files never reaches the
+    terminal as control codes); Ctrl-C ends with one "interrupted" line and status 130; a closed pipe
+    (``... | head -1``) ends quietly."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = EscapingStream(out), EscapingStream(err)
     try:
-        return args.run(args)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        status = args.run(args)
+        out.flush()  # here, not at exit, so that a closed pipe is caught below
+        return status
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        print("interrupted", file=err)
+        return INTERRUPTED
+    except BrokenPipeError:
+        silence_stdout()
+        return BROKEN_PIPE
+    finally:
+        sys.stdout, sys.stderr = out, err

@@ -7,6 +7,7 @@ import math
 import sys
 
 from workbench.cli.common import SPEC_HELP, read_spec_or_report
+from workbench.cli.interrupt import Interruption
 
 
 def add_parser(sub) -> None:
@@ -18,7 +19,8 @@ def add_parser(sub) -> None:
     p.add_argument("--try-fixes", action="store_true", help="train the candidate fixes briefly and rank them")
     p.add_argument("--steps", type=int, default=100, help="steps per trial run with --try-fixes (default 100)")
     p.add_argument("--compare", metavar="OTHER_SPEC", help="compare with another stack at initialisation")
-    p.add_argument("--static", action="store_true", help="only the rules that need no data (instant)")
+    p.add_argument("--static", action="store_true",
+                   help="only the rules that need no data (instant; no init check, no learning-rate range test)")
     p.set_defaults(run=run)
 
 
@@ -35,6 +37,9 @@ def _print_text(diagnosis, comparison, trials, fixed) -> None:
             dead = f"{s.dead_fraction:.0%}" if s.dead_fraction is not None else ""
             grad = f"{s.grad_norm:.2g}" if s.grad_norm is not None else ""
             print(f"  {s.name:<12} {s.signal_share:>8.3g} {s.std:>9.3g} {dead:>6} {grad:>9}")
+        print()
+    if diagnosis.lr is not None:
+        print(_lr_line(diagnosis.lr))
         print()
     for finding in diagnosis.findings:
         print(finding.format())
@@ -56,6 +61,15 @@ def _print_text(diagnosis, comparison, trials, fixed) -> None:
     print(f"{errors} error(s), {warnings} warning(s)")
 
 
+def _lr_line(result) -> str:
+    from workbench.doctor.lr_rules import fmt_lr
+
+    suggested = fmt_lr(result.suggested) if result.suggested is not None else "none (the loss did not fall)"
+    stable = fmt_lr(result.max_stable) if result.max_stable is not None else f"beyond {fmt_lr(result.lrs[-1])}"
+    return (f"Learning-rate range test ({len(result.lrs)} steps, {result.stopped}): suggested lr {suggested}, "
+            f"largest stable {stable}, configured {result.configured_lr:g}")
+
+
 def _compare(spec, other_arg, data):
     from workbench.doctor.batch import init_batch
     from workbench.doctor.compare import compare_init
@@ -75,26 +89,33 @@ def run(args) -> int:
     from workbench.doctor.findings import apply_top_fixes, has_errors
     from workbench.doctor.report import candidate_fixes, diagnose
     from workbench.spec import SpecError, save_spec
+    from workbench.training.errors import TrainingError
 
     spec = read_spec_or_report(args.spec)
     if spec is None:
         return 1
-    try:
-        data = None
-        if not args.static:
-            from workbench.data.dataset import load_data
+    with Interruption() as interruption:
+        try:
+            data = None
+            if not args.static:
+                from workbench.data.dataset import load_data
 
-            data = load_data(spec, data_path=args.data)
-        diagnosis = diagnose(spec, data=data, with_init=not args.static)
-        comparison = _compare(spec, args.compare, data) if args.compare and data is not None else None
-        trials = []
-        if args.try_fixes and diagnosis.init is not None:
-            from workbench.doctor.trial import try_fixes
+                data = load_data(spec, data_path=args.data)
+            diagnosis = diagnose(spec, data=data, data_path=args.data, with_init=not args.static,
+                                 with_lr=not args.static)
+            comparison = _compare(spec, args.compare, data) if args.compare and data is not None else None
+            trials = []
+            if args.try_fixes and diagnosis.init is not None:
+                from workbench.doctor.trial import learning_verdict, try_fixes
 
-            trials = try_fixes(spec, candidate_fixes(spec, diagnosis.findings), data, steps=args.steps)
-    except DataError as exc:
-        print(f"error: {exc.message}" + (f" (hint: {exc.hint})" if exc.hint else ""), file=sys.stderr)
-        return 1
+                fixes = candidate_fixes(spec, diagnosis.findings, diagnosis.lr)
+                trials = try_fixes(spec, fixes, data, steps=args.steps, should_stop=lambda: interruption.requested)
+                diagnosis.measured += learning_verdict(spec, fixes, trials, args.steps)
+        except (DataError, TrainingError) as exc:
+            print(f"error: {exc.message}" + (f" (hint: {exc.hint})" if exc.hint else ""), file=sys.stderr)
+            return 1
+    if interruption.requested:  # a trial cut short is no result: report nothing of them
+        return interruption.report()
     for problem in diagnosis.problems:
         print(problem.format(), file=sys.stderr)
     fixed = None
@@ -113,6 +134,7 @@ def run(args) -> int:
             "findings": [f.to_dict() for f in diagnosis.findings],
             "problems": [p.format() for p in diagnosis.problems],
             "init": diagnosis.init.to_dict() if diagnosis.init else None,
+            "lr_find": diagnosis.lr.to_dict() if diagnosis.lr else None,
             "compare": comparison.to_dict() if comparison else None,
             "trials": [r.to_dict(chance) for r in trials],
             "fixed": {"path": fixed[0], "applied": fixed[1]} if fixed else None,

@@ -9,6 +9,12 @@ from workbench.spec.sections import SECTIONS
 from workbench.spec.yaml_io import did_you_mean
 
 
+STACKS_TEXT = {
+    "body": "the block's own stack of layers (required, not empty), written like the top-level layers",
+    "branches": "a list of stacks run side by side on the same input (required); an empty stack passes the input on",
+}
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("layers", help="describe the layer types and their parameters", description=__doc__)
     p.add_argument("type", nargs="?", help="one layer type, or 'data' / 'training' for those sections")
@@ -35,6 +41,8 @@ def run(args) -> int:
         if wanted in (None, kind.type):
             print(f"{kind.type} — {kind.tooltip}")
             print("\n".join(_param_lines(kind.params)) or "    (no parameters)")
+            if kind.stacks_key:
+                print(f"    {kind.stacks_key:<15} {STACKS_TEXT[kind.stacks_key]}")
     for section, params in SECTIONS.items():
         if wanted in (None, section):
             print(f"{section}: section of the spec file")

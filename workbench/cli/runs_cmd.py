@@ -1,7 +1,8 @@
 """``runs [DIR]``: the recorded training runs, newest first, with status and final/best metrics.
 
 ``runs --show RUN`` prints one run's epochs, confusion matrix and per-class accuracy; ``runs --compare RUN RUN…``
-puts runs side by side, epoch by epoch (what the app's overlaid curves show).
+puts runs side by side, epoch by epoch (what the app's overlaid curves show); ``runs --tensorboard RUN…`` writes
+TensorBoard event files from runs' records; ``runs --report RUN --out report.html`` writes a shareable report.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ def add_parser(sub) -> None:
     group.add_argument("--show", metavar="RUN",
                        help="one run folder or .wbm bundle: epochs, confusion matrix, per-class accuracy")
     group.add_argument("--compare", nargs="+", metavar="RUN", help="two or more run folders side by side")
+    group.add_argument("--tensorboard", nargs="+", metavar="RUN",
+                       help="write TensorBoard event files from run folders' records (into RUN/tensorboard)")
+    group.add_argument("--report", metavar="RUN", help="write one run as a self-contained HTML file (see --out)")
+    p.add_argument("--out", metavar="FILE", help="where --report writes (default: RUN/report.html)")
     p.set_defaults(run=run)
 
 
@@ -50,16 +55,21 @@ def _list(folder) -> int:
         print(f"no runs in {folder}")
         return 0
     rows = [("run", "status", "epochs", "final loss", "final acc", "best acc", "device")]
+    resumable = []
     for record in runs:
         summary = record.summary or {}
         final = summary.get("final") or (record.epochs[-1] if record.epochs else {})
-        best = summary.get("best") or {}
+        best = record.best or {}
         epochs = f"{final.get('epoch', 0)}/{record.meta.get('epochs', '?')}"
         loss = final.get("val_loss", final.get("train_loss"))
         acc = final.get("val_acc", final.get("train_acc"))
-        rows.append((record.name, record.status, epochs, _num(loss), _pct(acc), _pct(best.get("val_acc")),
-                     record.meta.get("device", "?")))
+        rows.append((record.name, record.status_text, epochs, _num(loss), _pct(acc),
+                     _pct(best.get("val_acc", best.get("train_acc"))), str(record.meta.get("device", "?"))))
+        if record.status == "interrupted":
+            resumable.append(record)
     _table(rows)
+    for record in resumable:
+        print(f"{record.name}: {record.status_text} — resume with: {record.resume_command}")
     return 0
 
 
@@ -73,6 +83,12 @@ class _BundleRun:
     epochs: list[dict]
     confusion: dict | None
 
+    @property
+    def status_text(self) -> str:
+        return self.status
+
+    resume_command = None
+
 
 def _open_bundle(path: str) -> _BundleRun:
     from workbench.export import load_bundle
@@ -84,7 +100,9 @@ def _open_bundle(path: str) -> _BundleRun:
 
 
 def _show(record: RunRecord | _BundleRun) -> int:
-    print(f"{record.name}: {_label(record)}, {record.status}, on {record.meta.get('device', '?')}")
+    print(f"{record.name}: {_label(record)}, {record.status_text}, on {record.meta.get('device', '?')}")
+    if record.resume_command:
+        print(f"resume with: {record.resume_command}")
     epochs = record.epochs
     if not epochs:
         print("no epoch has ended yet")
@@ -128,6 +146,14 @@ def _compare(records: list[RunRecord]) -> int:
 
 
 def run(args) -> int:
+    if args.tensorboard:
+        from workbench.cli.runs_insight import to_tensorboard
+
+        return to_tensorboard(args.tensorboard)
+    if args.report:
+        from workbench.cli.runs_insight import to_report
+
+        return to_report(args.report, args.out)
     try:
         if args.show:
             return _show(_open_bundle(args.show) if args.show.endswith(BUNDLE_SUFFIX) else open_run(args.show))

@@ -8,15 +8,19 @@ Ctrl-C stops after the current batch and keeps the last checkpoint; ``--resume R
 from __future__ import annotations
 
 import argparse
-import signal
+import os
 import sys
-import threading
 import time
 
+from workbench.check import require_valid_sections
 from workbench.cli.common import SPEC_HELP, read_spec_or_report
+from workbench.cli.interrupt import INTERRUPTED, Interruption
 from workbench.data import DataError, load_data
 from workbench.doctor import Finding, sort_findings, static_findings
 from workbench.doctor.monitor import TrainingMonitor
+from workbench.insight.recording import run_recorders
+from workbench.insight.tensorboard import TensorBoardMissing
+from workbench.safe_text import printable_line
 from workbench.spec import SpecError
 from workbench.training import DiagnosisEvent, EpochEvent, RunEnded, RunStarted, StepEvent, Trainer, TrainingError, open_run
 from workbench.training.devices import resolve_device
@@ -44,6 +48,10 @@ def add_parser(sub) -> None:
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped run from its last checkpoint, in its folder")
     p.add_argument("--out", metavar="DIR", help="folder for the new run folder (default: ./runs or $WORKBENCH_RUNS)")
     p.add_argument("--log-every", type=_positive, default=10, metavar="N", help="steps between progress updates (default 10)")
+    p.add_argument("--histograms", type=_positive, metavar="N",
+                   help="record histograms of weights, gradients and activations every N steps (off by default)")
+    p.add_argument("--tensorboard", action="store_true",
+                   help="also write TensorBoard event files into the run folder's tensorboard/ folder")
     p.add_argument("--no-doctor", action="store_true",
                    help="do not check the spec before training nor watch the run (the doctor is on by default)")
     p.set_defaults(run=run)
@@ -60,8 +68,8 @@ class ProgressBar:
     """Writes training progress (epoch, step, loss, accuracy, img/s, ETA) to a text stream."""
 
     def __init__(self, stream):
-        self.stream = stream
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.stream = getattr(stream, "raw", stream)  # under the CLI's escaping stream: its own codes go through
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.total_steps = 1
         self.steps_per_epoch = 1
         self.epochs = 1
@@ -70,6 +78,7 @@ class ProgressBar:
         self._open_line = False
 
     def _line(self, text: str, final: bool) -> None:
+        text = printable_line(text)
         if self.tty:
             self.stream.write("\r\x1b[2K" + text + ("\n" if final else ""))
             self._open_line = not final
@@ -159,14 +168,18 @@ def _spec_for(args):
         spec.training["epochs"] = args.epochs
     if args.batch_size:
         spec.training["batch_size"] = args.batch_size
+    require_valid_sections(spec)
     return spec
 
 
 def run(args) -> int:
     try:
+        recorders = run_recorders(args.histograms or 0, args.tensorboard)
         spec = _spec_for(args)
         if spec is None:
             return 1
+        if args.out and os.path.exists(args.out) and not os.path.isdir(args.out):
+            raise TrainingError(f"--out '{args.out}' is a file", "give --out the folder for run folders")
         device = resolve_device(args.device or spec.training_value("device"))
         data = load_data(spec, data_path=args.data, device=device)
         _report_data(data)
@@ -175,6 +188,9 @@ def run(args) -> int:
         callbacks = () if args.no_doctor else (TrainingMonitor(),)
         trainer = Trainer(spec, data, device=device, log_every=args.log_every, resume_from=args.resume,
                           runs_root=args.out, callbacks=callbacks)
+        recorders.attach(trainer)
+    except TensorBoardMissing as exc:
+        return _error(str(exc))
     except SpecError as exc:
         for problem in exc.problems:
             print(problem.format(), file=sys.stderr)
@@ -182,22 +198,8 @@ def run(args) -> int:
     except (DataError, TrainingError) as exc:
         return _error(exc.message, exc.hint)
     trainer.add_listener(ProgressBar(sys.stderr))
-    interrupted = []
-
-    def on_sigint(signum, frame):
-        if interrupted:
-            raise KeyboardInterrupt
-        interrupted.append(True)
-        print("\nstopping after this batch (Ctrl-C again to abort)", file=sys.stderr)
-        trainer.request_stop("interrupted (Ctrl-C)")
-
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, on_sigint) if in_main else None
-    try:
+    with Interruption(lambda: trainer.request_stop("interrupted (Ctrl-C)"), "stopping after this batch"):
         ended = trainer.run()
-    finally:
-        if in_main:
-            signal.signal(signal.SIGINT, previous)
     print(f"{ended.status}: {ended.reason}", file=sys.stderr)
     if ended.best and ended.best.get("val_acc") is not None:
         print(f"best val acc {ended.best['val_acc']:.1%} at epoch {ended.best['epoch']}", file=sys.stderr)
@@ -207,4 +209,4 @@ def run(args) -> int:
             print(f"resume with: python -m workbench train --resume {ended.run_dir}", file=sys.stderr)
     if ended.status == "completed":
         return 0
-    return 130 if ended.status == "stopped" else 1
+    return INTERRUPTED if ended.status == "stopped" else 1

@@ -11,7 +11,7 @@ import torch
 
 from workbench.analysis.formatting import human_bytes
 from workbench.data.errors import DataError
-from workbench.data.folder import load_image
+from workbench.data.folder import load_image_sized
 
 # Share of free memory the image cache may take: main memory when building it, device memory to live there.
 _HOST_SHARE = 0.8
@@ -63,19 +63,22 @@ def decode_files(
     width: int,
     resize: str,
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[torch.Tensor, list[int], list[tuple[str, str]]]:
+) -> tuple[torch.Tensor, list[int], list[tuple[str, str]], torch.Tensor]:
     """Decode ``files`` in parallel into one uint8 tensor.
 
-    Returns the images that could be read (N×C×H×W), the indices into ``files`` they came from, and
-    ``(path, reason)`` for each file that could not be read.
+    Returns the images that could be read (N×C×H×W), the indices into ``files`` they came from,
+    ``(path, reason)`` for each file that could not be read, and the files' own sizes (N×2: height, width;
+    a large JPEG decoded at a reduced scale, never below the requested size, reports that scale).
     """
     out = torch.empty(len(files), channels, height, width, dtype=torch.uint8)
+    sizes = torch.zeros(len(files), 2, dtype=torch.int32)
     ok: list[int] = []
     skipped: list[tuple[str, str]] = []
 
     def one(i: int) -> tuple[int, str | None]:
         try:
-            out[i] = load_image(files[i], channels, height, width, resize)
+            out[i], original = load_image_sized(files[i], channels, height, width, resize)
+            sizes[i] = torch.tensor(original, dtype=torch.int32)
             return i, None
         except DataError as exc:
             return i, exc.message.split(": ", 1)[-1]
@@ -90,5 +93,6 @@ def decode_files(
             if progress is not None:
                 progress(done, len(files))
     if len(ok) == len(files):
-        return out, ok, skipped
-    return out[torch.tensor(ok, dtype=torch.long)], ok, skipped
+        return out, ok, skipped, sizes
+    keep = torch.tensor(ok, dtype=torch.long)
+    return out[keep], ok, skipped, sizes[keep]

@@ -47,6 +47,7 @@ class DataBundle:
     mean: list[float]
     std: list[float]
     report: DataReport
+    train_sizes: torch.Tensor | None = None  # each training image's own (height, width); None for generated data
 
     @property
     def device(self) -> torch.device:
@@ -63,7 +64,8 @@ class DataBundle:
         if self.train_x.device == device:
             return self
         move = {k: getattr(self, k).to(device) for k in ("train_x", "train_y", "val_x", "val_y")}
-        return DataBundle(**move, class_names=self.class_names, mean=self.mean, std=self.std, report=self.report)
+        return DataBundle(**move, class_names=self.class_names, mean=self.mean, std=self.std, report=self.report,
+                          train_sizes=self.train_sizes)
 
     def normalize(self, x: torch.Tensor) -> torch.Tensor:
         """uint8 images as float, scaled to 0..1 and normalised per channel: ``(x/255 - mean)/std``."""
@@ -157,10 +159,10 @@ def _decode(scan: FolderScan, classes: list[str], spec: ModelSpec, progress, rep
             files.append(f)
             labels.append(i)
     check_host_memory(cache_bytes(len(files), inp.channels, inp.height, inp.width), f"{len(files)} images")
-    x, ok, skipped = decode_files(files, inp.channels, inp.height, inp.width, spec.data_value("resize"), progress)
+    x, ok, skipped, sizes = decode_files(files, inp.channels, inp.height, inp.width, spec.data_value("resize"), progress)
     report.skipped.extend(skipped)
     y = torch.tensor(labels, dtype=torch.int64)[torch.tensor(ok, dtype=torch.long)] if files else torch.zeros(0, dtype=torch.int64)
-    return x, y
+    return x, y, sizes
 
 
 def _check_classes(classes: list[str], spec: ModelSpec, root: Path, report: DataReport) -> None:
@@ -190,7 +192,7 @@ def _folder(spec: ModelSpec, data_path, progress):
     report = DataReport(source=f"folder {root}")
     scan = scan_folder(root)
     _scan_report(scan, report, "")
-    x, y = _decode(scan, scan.classes, spec, progress, report)
+    x, y, sizes = _decode(scan, scan.classes, spec, progress, report)
     present = [c for i, c in enumerate(scan.classes) if (y == i).any()]
     for name in scan.classes:
         if name not in present:
@@ -203,7 +205,7 @@ def _folder(spec: ModelSpec, data_path, progress):
     val_raw = spec.data_value("val_path")
     if not val_raw:
         train_idx, val_idx = stratified_split(y, spec.data_value("val_split"), spec.data_value("seed"))
-        return x[train_idx], y[train_idx], x[val_idx], y[val_idx], present, report
+        return x[train_idx], y[train_idx], x[val_idx], y[val_idx], present, report, sizes[train_idx]
     val_root = _resolve_path(str(val_raw), spec)
     val_scan = scan_folder(val_root)
     _scan_report(val_scan, report, "validation")
@@ -216,8 +218,8 @@ def _folder(spec: ModelSpec, data_path, progress):
     for name in present:
         if name not in val_scan.classes:
             report.warnings.append(f"the validation folder has no images of class '{name}'")
-    vx, vy = _decode(val_scan, present, spec, progress, report)
-    return x, y, vx, vy, present, report
+    vx, vy, _ = _decode(val_scan, present, spec, progress, report)
+    return x, y, vx, vy, present, report, sizes
 
 
 def load_data(spec: ModelSpec, data_path=None, device="cpu", progress: Callable[[int, int], None] | None = None) -> DataBundle:
@@ -230,8 +232,9 @@ def load_data(spec: ModelSpec, data_path=None, device="cpu", progress: Callable[
     Raises :class:`DataError` for problems the user has to fix.
     """
     source = "folder" if data_path is not None else spec.data_value("source")
+    sizes = None
     if source == "folder":
-        tx, ty, vx, vy, names, report = _folder(spec, data_path, progress)
+        tx, ty, vx, vy, names, report, sizes = _folder(spec, data_path, progress)
     else:
         x, y, names, report = _shapes(spec)
         train_idx, val_idx = stratified_split(y, spec.data_value("val_split"), spec.data_value("seed"))
@@ -243,7 +246,7 @@ def load_data(spec: ModelSpec, data_path=None, device="cpu", progress: Callable[
     if vx.shape[0] == 0:
         report.warnings.append("there is no validation data; the best checkpoint follows the training metrics")
     mean, std = channel_stats(tx)
-    bundle = DataBundle(tx, ty, vx, vy, names, mean, std, report)
+    bundle = DataBundle(tx, ty, vx, vy, names, mean, std, report, sizes)
     device = torch.device(device)
     if device.type != "cpu":
         if fits_on_device(bundle.nbytes, device):

@@ -70,7 +70,15 @@ def scan_folder(path, extensions: tuple[str, ...] = IMAGE_EXTENSIONS) -> FolderS
     for class_dir in class_dirs:
         found = []
         for file in sorted(class_dir.rglob("*")):
-            if any(_hidden(p) for p in file.relative_to(class_dir).parts) or not file.is_file():
+            if any(_hidden(p) for p in file.relative_to(class_dir).parts):
+                continue
+            if file.is_dir():
+                if file.is_symlink():  # never followed: it may loop back to a folder above
+                    scan.skipped.append((str(file), "a link to a folder (links to folders are not followed)"))
+                continue
+            if not file.is_file():
+                reason = "a link that leads nowhere or to itself" if file.is_symlink() else "not a regular file"
+                scan.skipped.append((str(file), reason))
                 continue
             if file.suffix.lower() not in wanted:
                 scan.skipped.append((str(file), f"not an image file (extension '{file.suffix or 'none'}')"))
@@ -121,7 +129,15 @@ def _resize(img: Image.Image, height: int, width: int, resize: str) -> Image.Ima
 
 
 def load_image(path, channels: int, height: int, width: int, resize: str = "stretch") -> torch.Tensor:
-    """The image at ``path`` as a uint8 tensor C×H×W, converted and resized like training does.
+    """The image at ``path`` as a uint8 tensor C×H×W, converted and resized like training does
+    (see :func:`load_image_sized`)."""
+    return load_image_sized(path, channels, height, width, resize)[0]
+
+
+def load_image_sized(path, channels: int, height: int, width: int,
+                     resize: str = "stretch") -> tuple[torch.Tensor, tuple[int, int]]:
+    """The image at ``path`` as a uint8 tensor C×H×W, converted and resized like training does, and the
+    file's own (height, width).
 
     Any mode (grayscale, RGBA, palette, 16-bit) becomes ``channels`` channels (1 gray, 3 RGB, 4 RGBA,
     otherwise gray repeated); ``resize`` is ``stretch``, ``center-crop`` or ``pad``.
@@ -136,6 +152,7 @@ def load_image(path, channels: int, height: int, width: int, resize: str = "stre
                 if img.format == "JPEG":
                     img.draft(img.mode, (width, height))  # decode large JPEGs at a reduced scale
                 img.load()
+                original = (img.height, img.width)
                 out = _resize(_convert(img, channels), height, width, resize)
                 arr = np.array(out, dtype=np.uint8)
     except (OSError, UnidentifiedImageError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
@@ -145,7 +162,7 @@ def load_image(path, channels: int, height: int, width: int, resize: str = "stre
     tensor = torch.from_numpy(arr).permute(2, 0, 1).contiguous()
     if tensor.shape[0] != channels:
         tensor = tensor[:1].expand(channels, height, width).contiguous()
-    return tensor
+    return tensor, original
 
 
 def _reason(exc: Exception) -> str:

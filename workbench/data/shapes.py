@@ -46,7 +46,8 @@ def _masks(labels: torch.Tensor, dx: torch.Tensor, dy: torch.Tensor, r: torch.Te
     return mask
 
 
-def _chunk(labels: torch.Tensor, channels: int, height: int, width: int, gen: torch.Generator) -> torch.Tensor:
+def _chunk(labels: torch.Tensor, channels: int, height: int, width: int,
+           gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     n = labels.shape[0]
     short = min(height, width)
     r = (0.25 + 0.17 * torch.rand(n, generator=gen)) * short
@@ -65,15 +66,17 @@ def _chunk(labels: torch.Tensor, channels: int, height: int, width: int, gen: to
     bg = (bg_level + 0.15 * (torch.rand(n, channels, generator=gen) - 0.5)).view(n, channels, 1, 1)
     img = torch.where(mask, fg, bg)
     img += 0.24 * (torch.rand(n, channels, height, width, generator=gen) - 0.5)  # uniform noise, std 0.07
-    return img.clamp_(0.0, 1.0).mul_(255.0).round_().to(torch.uint8)
+    return img.clamp_(0.0, 1.0).mul_(255.0).round_().to(torch.uint8), mask[:, 0]
 
 
 def generate_shapes(
-    count: int, num_classes: int = 3, channels: int = 3, height: int = 60, width: int = 60, seed: int = 0
-) -> tuple[torch.Tensor, torch.Tensor]:
+    count: int, num_classes: int = 3, channels: int = 3, height: int = 60, width: int = 60, seed: int = 0,
+    masks: bool = False,
+):
     """``count`` images (uint8 N×C×H×W) and labels (int64 N) of the first ``num_classes`` shapes.
 
-    Classes are balanced and shuffled; the same arguments always give the same images.
+    Classes are balanced and shuffled; the same arguments always give the same images. With ``masks`` a
+    third tensor (bool N×H×W) marks each image's shape pixels.
     """
     if not 1 <= num_classes <= len(SHAPE_CLASSES):
         raise ValueError(f"the shapes data has 1 to {len(SHAPE_CLASSES)} classes, not {num_classes}")
@@ -82,7 +85,10 @@ def generate_shapes(
     gen = torch.Generator().manual_seed(int(seed))
     labels = (torch.arange(count) % num_classes)[torch.randperm(count, generator=gen)]
     images = torch.empty(count, channels, height, width, dtype=torch.uint8)
+    shape_masks = torch.empty(count, height, width, dtype=torch.bool) if masks else None
     for start in range(0, count, _CHUNK):
         end = min(start + _CHUNK, count)
-        images[start:end] = _chunk(labels[start:end], channels, height, width, gen)
-    return images, labels.to(torch.int64)
+        images[start:end], chunk_masks = _chunk(labels[start:end], channels, height, width, gen)
+        if masks:
+            shape_masks[start:end] = chunk_masks
+    return (images, labels.to(torch.int64), shape_masks) if masks else (images, labels.to(torch.int64))

@@ -1,8 +1,10 @@
 """The training doctor: why a network does not train, and which spec edit fixes it.
 
 - ``static_rules.static_findings`` — rules on the spec alone (run on every edit);
-- ``init_check.check_init`` / ``diagnose_init`` — one batch through the fresh network;
-- ``monitor.TrainingMonitor`` — a Trainer callback that watches a run;
+- ``init_check.check_init`` / ``diagnose_init`` — one batch through the fresh network (``check_init``
+  also runs ``data_checks.data_findings`` on the training data);
+- ``monitor.TrainingMonitor`` — a Trainer callback that watches a run, trying its fixes with
+  ``live_trial`` before it offers them; its limits are in ``thresholds``;
 - ``compare.compare_init`` — two stacks side by side at initialisation;
 - ``trial.try_fixes`` — short trial runs of the candidate fixes;
 - ``report.diagnose`` — static rules and the init check together (the CLI's ``doctor`` verb).

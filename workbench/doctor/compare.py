@@ -43,21 +43,32 @@ class Comparison:
     def table(self) -> str:
         """A plain-text table: share and std of each layer in both stacks."""
         a, b = self.report_a.spec_name, self.report_b.spec_name
-        lines = [f"{'layer':<12} {a[:28]:>30} {b[:28]:>30}", f"{'':<12} {'share (std)':>30} {'share (std)':>30}"]
+        w = max([12] + [len(r.name) for r in self.rows])
+        lines = [f"{'layer':<{w}} {a[:28]:>30} {b[:28]:>30}", f"{'':<{w}} {'share (std)':>30} {'share (std)':>30}"]
         for r in self.rows:
             fa = f"{r.a.signal_share:.3g} (std {r.a.std:.2g})" if r.a else "—"
             fb = f"{r.b.signal_share:.3g} (std {r.b.std:.2g})" if r.b else "—"
-            lines.append(f"{r.name:<12} {fa:>30} {fb:>30}")
+            lines.append(f"{r.name:<{w}} {fa:>30} {fb:>30}")
         return "\n".join(lines)
 
 
+def leaf_name(path: str) -> str:
+    """The spec's layer name at the end of a module path."""
+    return path.rsplit(".", 1)[-1]
+
+
+def _both(a: str, b: str) -> str:
+    return a if a == b else f"{a} = {b}"
+
+
 def align(a: list[LayerStats], b: list[LayerStats]) -> list[CompareRow]:
-    """Rows pairing layers of the same name, in stack order."""
-    names_a, names_b = [s.name for s in a], [s.name for s in b]
+    """Rows pairing layers of the same name, in walk order; a layer moved into a block pairs with itself
+    (``c1`` with ``res1.0.body.c1``), and the row names both paths when they differ."""
+    names_a, names_b = [leaf_name(s.name) for s in a], [leaf_name(s.name) for s in b]
     rows = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, names_a, names_b, autojunk=False).get_opcodes():
         if tag == "equal":
-            rows += [CompareRow(a[i].name, a[i], b[j]) for i, j in zip(range(i1, i2), range(j1, j2))]
+            rows += [CompareRow(_both(a[i].name, b[j].name), a[i], b[j]) for i, j in zip(range(i1, i2), range(j1, j2))]
         else:
             rows += [CompareRow(a[i].name, a[i], None) for i in range(i1, i2)]
             rows += [CompareRow(b[j].name, None, b[j]) for j in range(j1, j2)]

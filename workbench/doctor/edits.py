@@ -6,13 +6,16 @@ An edit is a dict with an ``op``:
 ``{"op": "remove", "layer": L}``,
 ``{"op": "insert", "after": L or None, "layer": {name, type, ...}}`` (``None``: at the start),
 ``{"op": "move", "layer": L, "after": M}``,
-``{"op": "training", "key": K, "value": V}``.
+``{"op": "training", "key": K, "value": V}``,
+``{"op": "wrap", "layers": [L, ...], "block": {name, type, ...}}`` (consecutive layers of one stack into a block),
+``{"op": "unwrap", "layer": B}``.
 """
 
 from __future__ import annotations
 
 import copy
 
+from workbench import block_edits
 from workbench.spec.model import Layer, ModelSpec
 
 
@@ -30,6 +33,10 @@ def insert_layer(after: str | None, layer: dict) -> dict:
 
 def move_layer(layer: str, after: str) -> dict:
     return {"op": "move", "layer": layer, "after": after}
+
+
+def wrap_layers(layers: list[str], block: dict) -> dict:
+    return {"op": "wrap", "layers": list(layers), "block": dict(block)}
 
 
 def set_training(key: str, value) -> dict:
@@ -63,13 +70,22 @@ def apply_edit(spec: ModelSpec, edit: dict) -> None:
     if op == "set":
         _set(spec.layer(edit["layer"]).params, edit["key"].split("."), edit["value"])
     elif op == "remove":
-        del spec.layers[spec.index_of(edit["layer"])]
+        del spec.stack_of(edit["layer"])[spec.index_of(edit["layer"])]
     elif op == "insert":
+        stack = spec.layers if edit["after"] is None else spec.stack_of(edit["after"])
         at = 0 if edit["after"] is None else spec.index_of(edit["after"]) + 1
-        spec.layers.insert(at, _layer_from(edit["layer"]))
+        stack.insert(at, _layer_from(edit["layer"]))
     elif op == "move":
-        layer = spec.layers.pop(spec.index_of(edit["layer"]))
-        spec.layers.insert(spec.index_of(edit["after"]) + 1, layer)
+        layer = spec.stack_of(edit["layer"]).pop(spec.index_of(edit["layer"]))
+        spec.stack_of(edit["after"]).insert(spec.index_of(edit["after"]) + 1, layer)
+    elif op == "wrap":
+        block = dict(edit["block"])
+        wrapped, name = block_edits.wrap(spec, edit["layers"], block.pop("type"))
+        new = wrapped.layer(name)
+        new.name, new.params = block.pop("name"), block
+        spec.layers[:] = wrapped.layers
+    elif op == "unwrap":
+        spec.layers[:] = block_edits.unwrap(spec, edit["layer"]).layers
     elif op == "training":
         spec.training[edit["key"]] = copy.deepcopy(edit["value"])
     else:

@@ -40,7 +40,7 @@ class Finding:
     layers: tuple[str, ...] = ()
     fixes: tuple[Fix, ...] = ()
     measured: dict[str, Any] = field(default_factory=dict)
-    phase: str = "static"  # static, init, training, compare
+    phase: str = "static"  # static, init, data, training, compare
 
     def to_dict(self) -> dict[str, Any]:
         return {

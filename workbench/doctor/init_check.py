@@ -7,19 +7,22 @@ from dataclasses import dataclass, field
 
 import torch
 
+from workbench.analysis import analyze
 from workbench.doctor.batch import BATCH, init_batch
+from workbench.doctor.data_checks import data_findings
 from workbench.doctor.edits import insert_layer, remove_layer, set_param
-from workbench.doctor.findings import Finding, Fix
+from workbench.doctor.findings import SEVERITIES, Finding, Fix
 from workbench.doctor.measure import Measurement, measure
-from workbench.doctor.stack import is_weight, last_weight_index
+from workbench.doctor.residual_rule import growth_findings
+from workbench.doctor.skip_rule import skip_findings
+from workbench.doctor.stack import WEIGHT_TYPES, last_weight_index
+from workbench.doctor.thresholds import DEAD_LIMIT, GRAD_RATIO_HIGH, GRAD_RATIO_LOW
 from workbench.spec.model import ModelSpec
 
 WEAK_GAIN = 0.5  # a layer passing on less than this share of the image-dependent amplitude shrinks the signal
 WEAK_SHARE = 0.05  # below this input-dependent share a layer's output is mostly the same for every image
 LOGIT_SHARE_ERROR = 0.003
 LOGIT_SHARE_WARNING = 0.1
-GRAD_RATIO_LOW, GRAD_RATIO_HIGH = 1e-4, 1e4
-DEAD_LIMIT = 0.5
 
 
 @dataclass
@@ -57,12 +60,7 @@ class InitReport:
 
 def signal_gains(spec: ModelSpec, m: Measurement) -> dict[str, float]:
     """For each conv/dense layer: image-dependent amplitude of its output over that of its input."""
-    gains, prev = {}, m.input_stats.signal_std
-    for layer, s in zip(spec.layers, m.layers):
-        if is_weight(layer) and prev > 0:
-            gains[layer.name] = s.signal_std / prev
-        prev = s.signal_std
-    return gains
+    return {s.name: s.signal_std / s.in_signal_std for s in m.layers if s.type in WEIGHT_TYPES and s.in_signal_std > 0}
 
 
 def _usual_checks(spec: ModelSpec, m: Measurement) -> tuple[list[Check], list[Finding]]:
@@ -107,7 +105,10 @@ def _usual_checks(spec: ModelSpec, m: Measurement) -> tuple[list[Check], list[Fi
 
 
 def _weak_fixes(spec: ModelSpec, weak: list[str]) -> tuple[Fix, ...]:
-    """Batch norm after the weak layers (the surest), He init with zero bias, or one weak layer less."""
+    """Batch norm after the weak layers (the surest), He init with zero bias, or one weak layer less.
+
+    ``weak`` names module paths; the edits name the spec's layers (one per layer, whichever copy was weak)."""
+    weak = list(dict.fromkeys(spec.layer(path).name for path in weak))
     head = spec.layers[last_weight_index(spec)].name
     head_edits = [set_param(head, "init", None)] if head not in weak and "init" in spec.layer(head).params else []
     bn_edits = []
@@ -128,12 +129,28 @@ def _weak_fixes(spec: ModelSpec, weak: list[str]) -> tuple[Fix, ...]:
     return tuple(fixes)
 
 
-def _weak_signal(spec: ModelSpec, m: Measurement, gains: dict[str, float]) -> list[Finding]:
+def _weakness(spec: ModelSpec, m: Measurement, gains: dict[str, float]) -> tuple[list[str], str] | None:
+    """(the weak layers, the severity) when the image-dependent signal fades before the logits, else None."""
     weak = [n for n, g in gains.items() if g < WEAK_GAIN and spec.layer(n).get("activation") != "none"]
-    share = m.logit_share
-    if share >= LOGIT_SHARE_WARNING or not weak:
+    if m.logit_share >= LOGIT_SHARE_WARNING or not weak:
+        return None
+    return weak, "error" if m.logit_share < LOGIT_SHARE_ERROR else "warning"
+
+
+def _lowers(fix: Fix, spec: ModelSpec, severity: str, inputs: torch.Tensor, targets: torch.Tensor, seed) -> bool:
+    """Whether ``fix``, measured on the same batch, clears the weakness or makes it less severe."""
+    fixed = fix(spec)
+    m = measure(fixed, inputs, targets, seed=seed)
+    found = _weakness(fixed, m, signal_gains(fixed, m))
+    return found is None or SEVERITIES.index(found[1]) > SEVERITIES.index(severity)
+
+
+def _weak_signal(spec: ModelSpec, m: Measurement, gains: dict[str, float], inputs: torch.Tensor,
+                 targets: torch.Tensor, seed) -> list[Finding]:
+    found = _weakness(spec, m, gains)
+    if found is None:
         return []
-    severity = "error" if share < LOGIT_SHARE_ERROR else "warning"
+    (weak, severity), share = found, m.logit_share
     faint = [s.name for s in m.layers if s.signal_share < WEAK_SHARE]
     where = f" From {faint[0]} on, less than {WEAK_SHARE:.0%} of the activation depends on the image." if faint else ""
     per_layer = ", ".join(
@@ -142,15 +159,16 @@ def _weak_signal(spec: ModelSpec, m: Measurement, gains: dict[str, float]) -> li
     outcome = ("The logits are practically the same for every image, so the loss sits at ln(classes) and the "
                "gradient has nothing to tell the layers apart with." if severity == "error" else
                "The logits still vary a little with the image, so it can train, but one more such layer removes the rest.")
+    fixes = tuple(f for f in _weak_fixes(spec, weak) if _lowers(f, spec, severity, inputs, targets, seed))
     return [Finding(
         "weak-signal", severity, f"Bias-dominated activations: the image-dependent signal fades through {', '.join(weak)}",
         f"Each of these layers passes on only a fraction of the image-dependent amplitude it receives while its "
         f"bias adds the same constant for every image: {per_layer}.{where} At the logits only {share:.2%} of the "
         f"variance depends on the image (healthy networks: several percent or more; class-score spread across images "
         f"{m.logit_spread:.2g}). {outcome} The usual checks (initial loss vs ln C, dead ReLUs, gradient ratio) do not "
-        "see this.",
+        "see this. The fixes offered are those that, measured on the same images, clear it or make it less severe.",
         "He et al. 2015 (variance-preserving initialisation); Glorot & Bengio 2010; Ioffe & Szegedy 2015",
-        tuple(weak), _weak_fixes(spec, weak),
+        tuple(weak), fixes,
         {"logit_share": share, "logit_spread": m.logit_spread, "gain": {n: gains[n] for n in weak},
          "signal_share": {n: m.layer(n).signal_share for n in weak}},
         "init",
@@ -171,7 +189,8 @@ def diagnose_init(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, 
     m = measure(spec, inputs, targets, seed=seed)
     gains = signal_gains(spec, m)
     checks, usual = _usual_checks(spec, m)
-    findings = _non_finite(m) + _weak_signal(spec, m, gains) + usual
+    findings = _non_finite(m) + _weak_signal(spec, m, gains, inputs, targets, seed)
+    findings += skip_findings(spec, inputs, targets, m, seed) + growth_findings(spec, m) + usual
     return InitReport(spec.name, m, gains, checks, findings)
 
 
@@ -183,6 +202,13 @@ def init_inputs(spec: ModelSpec) -> dict:
 
 
 def check_init(spec: ModelSpec, data=None, data_path=None, batch: int = BATCH) -> InitReport:
-    """The init check on ``batch`` images of the spec's own data (or ``data``, a DataBundle)."""
-    inputs, targets = init_batch(spec, data, data_path, batch)
-    return diagnose_init(spec, inputs, targets)
+    """The init check on ``batch`` images of the spec's own data (or ``data``, a DataBundle), with the
+    checks on that data (:mod:`workbench.doctor.data_checks`) among its findings."""
+    if data is None:
+        from workbench.data.dataset import load_data
+
+        data = load_data(spec, data_path=data_path)
+    inputs, targets = init_batch(spec, data, size=batch)
+    report = diagnose_init(spec, inputs, targets)
+    report.findings += data_findings(spec, data, analyze(spec).total_params)
+    return report

@@ -14,37 +14,37 @@ SCALE_BAND = (0.5, 2.0)
 INIT_SOURCE = "He et al. 2015; Glorot & Bengio 2010; LeCun et al. 1998"
 
 
-def _with_scheme(layer: Layer, scheme: str, activation: str) -> Layer:
-    params = dict(layer.params, init={"weight": scheme})
-    params["activation"] = activation if activation in RELU_FAMILY + ("tanh", "sigmoid") else "none"
-    return Layer(layer.name, layer.type, params)
+def _with_scheme(layer: Layer, scheme: str) -> Layer:
+    return Layer(layer.name, layer.type, dict(layer.params, init={"weight": scheme}))
 
 
 def recommended_std(layer: Layer, activation: str, fan_in: int, fan_out: int) -> tuple[str, float]:
-    """The scheme and std that suit ``activation``: He for the ReLU family, else the closer of Glorot/LeCun."""
+    """The scheme and std that suit ``activation``: He for the ReLU family, else Glorot."""
     if activation in RELU_FAMILY:
-        return "He", init_std(_with_scheme(layer, "he", activation), fan_in, fan_out)
-    return "Glorot", init_std(_with_scheme(layer, "glorot", activation), fan_in, fan_out)
+        return "He", init_std(_with_scheme(layer, "he"), fan_in, fan_out, activation)
+    return "Glorot", init_std(_with_scheme(layer, "glorot"), fan_in, fan_out, activation)
 
 
-def effective_std(layer: Layer, fan_in: int, fan_out: int) -> float | None:
-    """The weight std the layer's init really gives (truncation included); None for PyTorch's default."""
-    std = init_std(layer, fan_in, fan_out)
+def effective_std(layer: Layer, fan_in: int, fan_out: int, activation: str) -> float | None:
+    """The weight std the layer's init really gives before ``activation`` (truncation included); None for
+    PyTorch's default."""
+    std = init_std(layer, fan_in, fan_out, activation)
     if std is None:
         return None
-    return std * TRUNC_2SIGMA if layer.init()["weight"] == "trunc_normal" else std
+    return std * TRUNC_2SIGMA if layer.init(activation)["weight"] == "trunc_normal" else std
 
 
-def _ratio(layer: Layer, activation: str, fan_in: int, fan_out: int) -> tuple[float, str, float] | None:
-    std = effective_std(layer, fan_in, fan_out)
+def _ratio(layer: Layer, activation: str, fan_in: int, fan_out: int) -> tuple[float, str, float, float] | None:
+    """(std / recommended std, the scheme, the recommended std, the std) or None for PyTorch's default."""
+    std = effective_std(layer, fan_in, fan_out, activation)
     if std is None:
         return None
     scheme, want = recommended_std(layer, activation, fan_in, fan_out)
     if activation not in RELU_FAMILY:  # LeCun is as good a reference as Glorot here
-        lecun = init_std(_with_scheme(layer, "lecun", activation), fan_in, fan_out)
+        lecun = init_std(_with_scheme(layer, "lecun"), fan_in, fan_out, activation)
         if abs(std / lecun - 1) < abs(std / want - 1):
             scheme, want = "LeCun", lecun
-    return std / want, scheme, want
+    return std / want, scheme, want, std
 
 
 def weight_scale_rule(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
@@ -59,15 +59,15 @@ def weight_scale_rule(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
         got = _ratio(layer, act, fan_in, fan_out)
         if got is None or SCALE_BAND[0] <= got[0] <= SCALE_BAND[1]:
             continue
-        ratio, scheme, want = got
-        off.append((layer, ratio, scheme, want, fan_in))
-        measured[layer.name] = {"std": effective_std(layer, fan_in, fan_out), "recommended": want, "ratio": ratio, "fan_in": fan_in}
+        ratio, scheme, want, std = got
+        off.append((layer, ratio, scheme, want, std, fan_in))
+        measured[layer.name] = {"std": std, "recommended": want, "ratio": ratio, "fan_in": fan_in}
     if not off:
         return []
     parts = [
-        f"{layer.name}: std {effective_std(layer, fan_in, 0):.3g} on fan-in {fan_in} is {ratio:.2f}× {scheme} "
+        f"{layer.name}: std {std:.3g} on fan-in {fan_in} is {ratio:.2f}× {scheme} "
         f"({want:.3g}): it passes on about {ratio ** 2:.2g}× the variance {scheme} would"
-        for layer, ratio, scheme, want, fan_in in off
+        for layer, ratio, scheme, want, std, fan_in in off
     ]
     names = tuple(x[0].name for x in off)
     small = all(x[1] < 1 for x in off)

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from workbench.analysis import analyze
 from workbench.builder import ConvLayer, DenseLayer, build_model
 from workbench.spec.model import ModelSpec
 
@@ -33,6 +34,7 @@ class LayerStats:
     dead_fraction: float | None  # share of ReLU channels that are zero for every image (None: no ReLU)
     grad_norm: float | None  # norm of the weight gradient (None: no weights)
     finite: bool = True
+    in_signal_std: float = 0.0  # signal_std of the layer's input (in a block: what reaches it, not the layer above)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -62,6 +64,11 @@ def dead_channel_fraction(values: torch.Tensor) -> float:
     return 1.0 - float(alive.double().mean())
 
 
+def _signal_std(values: torch.Tensor) -> float:
+    v = values.detach().double()
+    return float(v.flatten(1).var(0, unbiased=False).mean().sqrt()) if bool(torch.isfinite(v).all()) else float("nan")
+
+
 def _stats(name: str, kind: str, out: torch.Tensor, relu: bool) -> LayerStats:
     v = out.detach().double()
     finite = bool(torch.isfinite(v).all())
@@ -70,7 +77,7 @@ def _stats(name: str, kind: str, out: torch.Tensor, relu: bool) -> LayerStats:
         std=float(v.std()) if v.numel() > 1 else 0.0,
         rms=float(v.pow(2).mean().sqrt()),
         signal_share=signal_share(out) if finite else float("nan"),
-        signal_std=float(v.flatten(1).var(0, unbiased=False).mean().sqrt()) if finite else float("nan"),
+        signal_std=_signal_std(out),
         dead_fraction=dead_channel_fraction(out) if relu else None,
         grad_norm=None, finite=finite,
     )
@@ -102,7 +109,8 @@ class Measurement:
 
 
 def measure(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, seed: int | None = None) -> Measurement:
-    """Build ``spec`` fresh (seeded) and measure one forward and one backward pass on ``inputs``.
+    """Build ``spec`` fresh (seeded) and measure one forward and one backward pass on ``inputs``, at the
+    output of every layer of the tree (named by path, e.g. ``stage2.0.body.conv1``).
 
     Dropout is switched off (it would add image-independent noise to the statistics); batch norm
     normalises with the batch as in training.
@@ -113,9 +121,16 @@ def measure(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, seed: 
         if isinstance(module, nn.Dropout):
             module.eval()
     outputs: dict[str, torch.Tensor] = {}
+    in_std: dict[str, float] = {}
+
+    def record(name: str, inputs: tuple, out: torch.Tensor) -> None:
+        outputs[name] = out.detach()
+        in_std[name] = _signal_std(inputs[0])
+
+    layers = [(info.path, info.type) for info in analyze(spec).nodes if not info.copies]  # every layer, in blocks too
     hooks = [
-        getattr(model, name).register_forward_hook(lambda _m, _i, out, name=name: outputs.__setitem__(name, out.detach()))
-        for name in model.layer_names
+        model.get_submodule(path).register_forward_hook(lambda _m, i, out, path=path: record(path, i, out))
+        for path, _type in layers
     ]
     try:
         logits = model(inputs)
@@ -125,11 +140,11 @@ def measure(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, seed: 
     finally:
         for h in hooks:
             h.remove()
-    types = {layer.name: layer.type for layer in spec.layers}
     stats = []
-    for name in model.layer_names:
-        module = getattr(model, name)
-        s = _stats(name, types[name], outputs[name], has_relu_output(module))
+    for name, kind in layers:
+        module = model.get_submodule(name)
+        s = _stats(name, kind, outputs[name], has_relu_output(module))
+        s.in_signal_std = in_std[name]
         weight = getattr(module, "weight", None)
         if isinstance(module, (ConvLayer, DenseLayer)) and weight is not None and weight.grad is not None:
             s.grad_norm = float(weight.grad.norm())

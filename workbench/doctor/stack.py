@@ -5,12 +5,10 @@ from __future__ import annotations
 import math
 
 from workbench.analysis import Analysis, LayerInfo
-from workbench.spec.model import Layer, ModelSpec
+from workbench.spec.model import PASS_THROUGH, Layer, ModelSpec
 
 WEIGHT_TYPES = ("conv", "dense")
 SPATIAL_TYPES = ("maxpool", "avgpool")
-# Layers that pass a value through without mixing or rescaling it in a way the rules care about.
-PASS_THROUGH = ("dropout", "flatten")
 # Truncating a normal distribution at ±2σ shrinks its standard deviation by this factor.
 TRUNC_2SIGMA = math.sqrt(1 - 4 * math.exp(-2) / math.sqrt(2 * math.pi) / math.erf(2 / math.sqrt(2)))
 
@@ -56,19 +54,12 @@ def next_index(spec: ModelSpec, i: int, skip=PASS_THROUGH) -> int | None:
 
 def following_activation(spec: ModelSpec, i: int) -> str:
     """The nonlinearity a weight layer's output meets: its own, a following activation layer,
-    ``"batchnorm"`` when batch norm comes first (it rescales, so init scale matters little), or ``"none"``."""
-    own = spec.layers[i].get("activation")
-    if own != "none":
-        return own
+    ``"batchnorm"`` when batch norm comes first (it rescales, so init scale matters little), or ``"none"``
+    (the same activation the default initialisation follows)."""
     j = next_index(spec, i)
-    if j is None:
-        return "none"
-    nxt = spec.layers[j]
-    if nxt.type == "batchnorm":
+    if spec.layers[i].get("activation") == "none" and j is not None and spec.layers[j].type == "batchnorm":
         return "batchnorm"
-    if nxt.type == "activation":
-        return nxt.get("activation")
-    return "none"
+    return spec.activation_after(i)
 
 
 def usable(analysis: Analysis, i: int) -> bool:

@@ -8,6 +8,7 @@ from workbench.doctor.edits import insert_layer, move_layer, remove_layer, set_p
 from workbench.doctor.findings import Finding, Fix
 from workbench.doctor.init_rules import bias_init_rule, weight_scale_rule
 from workbench.doctor.stack import SPATIAL_TYPES, is_weight, kernel_hw, last_weight_index, next_index, usable
+from workbench.doctor.training_rules import training_settings
 from workbench.spec.model import ModelSpec
 
 HOG_SHARE = 0.5
@@ -225,7 +226,7 @@ def dropout_rate(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
 
 STATIC_RULES = (
     dropout_on_logits, activation_on_logits, spatial_logits, linear_stack, vanishing_map, parameter_hog,
-    weight_scale_rule, bias_init_rule, batchnorm_neighbours, dropout_rate,
+    weight_scale_rule, bias_init_rule, batchnorm_neighbours, dropout_rate, training_settings,
 )
 
 

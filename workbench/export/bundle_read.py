@@ -19,6 +19,7 @@ from torch import nn
 
 from workbench.analysis import analyze
 from workbench.builder import build_model
+from workbench.check import require_valid_sections
 from workbench.data.folder import RESIZE_MODES
 from workbench.export import bundle_format as fmt
 from workbench.export.errors import BundleError
@@ -141,10 +142,12 @@ def _metadata(members: dict[str, bytes]) -> dict:
 def _spec(members: dict[str, bytes]) -> ModelSpec:
     try:
         spec = loads_spec(members[fmt.SPEC].decode("utf-8"), fmt.SPEC)
+        require_valid_sections(spec)
     except UnicodeDecodeError:
         raise BundleError(f"'{fmt.SPEC}' in the bundle is not text", _HINT) from None
-    except (SpecError, RecursionError) as exc:
-        raise BundleError(f"the spec in the bundle is invalid: {exc}", _HINT) from None
+    except SpecError as exc:
+        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+        raise BundleError(f"the spec in the bundle is invalid: {exc.problems[0].format()}{more}", _HINT) from None
     analysis = analyze(spec)
     if not analysis.ok:
         raise BundleError(f"the spec in the bundle has errors: {analysis.problems[0].format()}", _HINT)

@@ -1,5 +1,6 @@
 """Python source export: one self-contained ``model.py`` (torch only) defining the network layer by
-layer with the same state_dict key names, plus its weights as a plain state_dict ``.pt`` beside it."""
+layer (blocks as nested ``Residual``/``Parallel`` calls, see :mod:`block_source`) with the same
+state_dict key names, plus its weights as a plain state_dict ``.pt`` beside it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from torch import nn
 import workbench
 from workbench.builder import ConvLayer, DenseLayer, GlobalAvgPool
 from workbench.export.atomic import write_atomic
+from workbench.export.block_source import BLOCK_HELPERS, HELPER_ORDER, activation_name, block_code
 from workbench.export.errors import ExportError
 from workbench.export.torch_formats import write_state_dict
 from workbench.export.trained import TrainedModel
@@ -76,8 +78,9 @@ def _padding(value) -> str:
     return repr(value) if isinstance(value, str) else repr(tuple(value))
 
 
-def layer_code(module: nn.Module, activation: str) -> tuple[str, set[str]]:
+def layer_code(module: nn.Module) -> tuple[str, set[str]]:
     """The constructor call for one built layer module and the helper definitions it needs."""
+    activation = activation_name(getattr(module, "act", None))
     if isinstance(module, ConvLayer):
         args = (
             f"{module.in_channels}, {module.out_channels}, kernel_size={tuple(module.kernel_size)}, "
@@ -111,13 +114,13 @@ def generate_source(trained: TrainedModel, model: nn.Module, weights_name: str) 
     """The text of the self-contained ``model.py`` for ``model`` (built from ``trained.spec``)."""
     spec: ModelSpec = trained.spec
     lines, used = [], set()
-    for layer in spec.layers:
-        activation = layer.get("activation") if layer.type in ("conv", "dense") else "none"
-        code, helpers = layer_code(getattr(model, layer.name), activation)
+    for name in model.layer_names:
+        code, helpers = block_code(getattr(model, name), "        ", layer_code)
         used |= helpers
-        lines.append(f"        self.{layer.name} = {code}")
+        lines.append(f"        self.{name} = {code}")
     helpers = "".join(_HELPERS[h] for h in ("activation", "Conv", "Dense", "GlobalAvgPool") if h in used)
-    forward = "\n".join(f"        x = self.{layer.name}(x)" for layer in spec.layers)
+    helpers += "".join(BLOCK_HELPERS[h] for h in HELPER_ORDER if h in used)
+    forward = "\n".join(f"        x = self.{name}(x)" for name in model.layer_names)
     c, h, w = trained.input_shape
     stem = Path(weights_name).stem
     title = _plain(spec.name)
@@ -130,6 +133,7 @@ load_model() reads {_plain(stem)}.safetensors instead when that file is present 
 """
 
 import os
+from collections import OrderedDict
 
 import torch
 from torch import nn

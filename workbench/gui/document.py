@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from workbench.analysis import Analysis, analyze
-from workbench.spec import ModelSpec
+from workbench.spec import ModelSpec, tree
 
 
 MERGE_ID = 1  # undo-command id shared by every mergeable edit; the merge key decides
@@ -123,7 +123,15 @@ class SpecDocument(QObject):
         self.markersChanged.emit()
 
     def markers_for(self, layer_name: str) -> list[tuple[str, str]]:
-        return [m[layer_name] for m in self._markers.values() if layer_name in m]
+        """The markers about ``layer_name``: keyed by its name, or by a module path of one of its
+        instances (``stage2.0.body.conv1`` is about ``conv1``; ``stage2.1`` about the block ``stage2``)."""
+        names = set(tree.names(self._spec.layers))
+        return [
+            marker
+            for markers in self._markers.values()
+            for key, marker in markers.items()
+            if _owner(key, names) == layer_name
+        ]
 
     def _clean_changed(self, clean: bool) -> None:
         self.dirtyChanged.emit(not clean)
@@ -132,3 +140,10 @@ class SpecDocument(QObject):
         self._spec = spec
         self._analysis = analyze(spec)
         self.changed.emit()
+
+
+def _owner(key: str, names: set[str]) -> str | None:
+    """The layer a marker key names: the key itself, else the last part of its path that is a layer."""
+    if key in names:
+        return key
+    return next((part for part in reversed(key.split(".")) if part in names), None)

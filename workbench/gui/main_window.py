@@ -23,6 +23,8 @@ from workbench.gui.files.file_actions import FileActions
 from workbench.gui.files.settings import AppSettings
 from workbench.gui.help_menu import HelpMenu
 from workbench.presets import DEFAULT_PRESET, load_preset
+from workbench.safe_text import printable_line
+from workbench.spec import tree
 
 APP_TITLE = "CNN Workbench"
 DEFAULT_SIZE = (1400, 900)
@@ -124,6 +126,8 @@ class MainWindow(QMainWindow):
         self._close_checks: list[Callable[[], bool]] = []
         self._panel_holders: dict[QWidget, PanelHolder] = {}
         self.edit_actions = EditActions(self, self.controller, self.focus_name_field)
+        ea = self.edit_actions
+        self.stack_view.set_context_actions([*ea.block_actions(), ea.duplicate, ea.delete])
         self._build_menus()
         self.files.refresh_name(preset=DEFAULT_PRESET if document is None else None)
         self._update_status()
@@ -233,13 +237,16 @@ class MainWindow(QMainWindow):
 
     # -- title and status ---------------------------------------------------------------------
     def _update_title(self, name: str) -> None:
-        self.setWindowTitle(f"{name}[*] — {APP_TITLE}")
+        self.setWindowTitle(f"{printable_line(name)}[*] — {APP_TITLE}")
         self.setWindowModified(self.document.dirty)
 
     def _update_status(self) -> None:
         analysis = self.document.analysis
         errors = [p for p in analysis.problems if p.severity == "error"]
-        parts = [f"{len(self.document.spec.layers)} layers", f"{human_count(analysis.total_params)} parameters"]
+        kinds = [tree.is_block(layer) for layer, _place in tree.walk(self.document.spec.layers)]
+        blocks = sum(kinds)
+        count = f"{len(kinds) - blocks} layers" + (f" ({blocks} block{'s' if blocks > 1 else ''})" if blocks else "")
+        parts = [count, f"{human_count(analysis.total_params)} parameters"]
         if errors:
             first = errors[0]
             where = f"{first.layer}: " if first.layer else ""

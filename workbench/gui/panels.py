@@ -1,7 +1,8 @@
 """The panels beside the editor (Training, Doctor, Predict), wired to each other and to the File menu.
 
 The doctor watches every run (a training monitor per run), its findings mark the layer cards, a finished run
-is loaded into Predict, and File offers "Export trained model…" and "Open trained model…" (a bundle: its spec
+is loaded into Predict and Inside (clicking a validation image or "Where it looks" in Predict shows where the
+model looks), and File offers "Export trained model…" and "Open trained model…" (a bundle: its spec
 goes to the editor, its curves to the plots and its model to Predict).
 """
 
@@ -19,6 +20,7 @@ from workbench.export import ModelFileError, load_bundle
 from workbench.gui.doctor import DoctorPanel
 from workbench.gui.doctor.panel import count_text
 from workbench.gui.export import ExportDialog, PredictPanel
+from workbench.gui.insight import InsidePanel
 from workbench.gui.main_window import MainWindow
 from workbench.gui.training import TrainingPanel
 from workbench.gui.training.close_guard import RunningCloseGuard
@@ -38,6 +40,7 @@ class Panels:
     training: TrainingPanel
     doctor: DoctorPanel
     predict: PredictPanel
+    inside: InsidePanel
     export_action: QAction
     open_bundle_action: QAction
     dialogs: list[ExportDialog] = field(default_factory=list)
@@ -63,6 +66,26 @@ class Panels:
         """Load a finished run with a checkpoint into Predict, so new images can be tried at once."""
         if event.run_dir and open_run(event.run_dir).checkpoint_path("best").is_file():
             self.predict.set_model_source(event.run_dir)
+            self.inside.set_model_source(event.run_dir)
+
+    # -- inside --------------------------------------------------------------------------------
+    def look_at_validation_image(self, run_dir: str, index: int) -> bool:
+        """Where the model of ``run_dir`` looks in validation image ``index`` of the Results grid."""
+        results = self.training.results.results
+        if results is None or not self.inside.set_model_source(run_dir):
+            return False
+        names = results.class_names
+        true, predicted = int(results.true[index]), int(results.predicted[index])
+        caption = f"validation: {names[true]}" + ("" if true == predicted else f", predicted {names[predicted]}")
+        self.window.show_panel(self.inside)
+        return self.inside.explain(results.images[index], caption)
+
+    def look_at_predicted_image(self, path: str, image) -> bool:
+        """Where the Predict panel's model looks in one of its images."""
+        if not self.inside.set_model_source(path):
+            return False
+        self.window.show_panel(self.inside)
+        return self.inside.explain(image, "from Predict")
 
     # -- export and bundles ----------------------------------------------------------------------
     def run_to_export(self) -> str | None:
@@ -122,15 +145,17 @@ def install_panels(window: MainWindow) -> Panels:
     """Add the Training, Doctor and Predict panels to ``window`` and connect them."""
     document = window.document
     training, doctor, predict = TrainingPanel(document), DoctorPanel(document), PredictPanel()
+    inside = InsidePanel()
     window.add_panel("Training", training)
     window.add_panel("Doctor", doctor)
     window.add_panel("Predict", predict)
+    window.add_panel("Inside", inside)
 
     export_action = QAction("&Export trained model…", window)
     export_action.setShortcut(QKeySequence("Ctrl+E"))
     open_bundle_action = QAction("Open &trained model…", window)
     open_bundle_action.setShortcut(QKeySequence("Ctrl+Shift+T"))
-    panels = Panels(window, training, doctor, predict, export_action, open_bundle_action)
+    panels = Panels(window, training, doctor, predict, inside, export_action, open_bundle_action)
     export_action.triggered.connect(lambda _checked=False: panels.export())
     open_bundle_action.triggered.connect(lambda _checked=False: panels.open_bundle())
     window.insert_file_action(open_bundle_action)
@@ -142,6 +167,8 @@ def install_panels(window: MainWindow) -> Panels:
     training.runFinished.connect(panels.on_run_finished)
     training.openSpecRequested.connect(window.files.open_file)
     training.exportRequested.connect(panels.export)
+    training.results.imageClicked.connect(panels.look_at_validation_image)
+    predict.lookRequested.connect(panels.look_at_predicted_image)
     doctor.findingsChanged.connect(panels.show_doctor_count)
     panels.show_doctor_count(doctor.findings())
     RunningCloseGuard(window, training)

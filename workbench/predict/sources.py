@@ -15,6 +15,9 @@ from workbench.export.onnx_format import open_onnx
 from workbench.export.trained import TrainedModel, trained_from_run
 
 ZIP_MAGIC = b"PK\x03\x04"
+# Export formats that carry the network alone (and a .pt2 file is unpickled when loaded: never for a user's file).
+WEIGHTS_ONLY = {".pt": "PyTorch state_dict (weights only)", ".pt2": "PyTorch ExportedProgram",
+                ".py": "Python source export"}
 
 
 @dataclass
@@ -61,7 +64,12 @@ def load_predictor(path, checkpoint: str | None = None) -> Predictor:
     if path.is_dir():
         return _torch_predictor(trained_from_run(path, checkpoint), path, "run")
     if not path.is_file():
-        raise ModelFileError(f"'{path}' does not exist", "give a run folder, a .wbm bundle or an .onnx file")
+        what = "is not a regular file" if path.exists() else "does not exist"
+        raise ModelFileError(f"'{path}' {what}", "give a run folder, a .wbm bundle or an .onnx file")
+    if path.suffix.lower() in WEIGHTS_ONLY:
+        raise ModelFileError(f"'{path.name}' is a {WEIGHTS_ONLY[path.suffix.lower()]}: it has no class names or "
+                             "normalisation, so predict cannot use it",
+                             "predict with the run folder, or export a .wbm bundle or an .onnx file from it")
     with open(path, "rb") as fh:
         head = fh.read(4)
     if head == ZIP_MAGIC or path.suffix.lower() == ".wbm":

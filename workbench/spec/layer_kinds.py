@@ -18,6 +18,7 @@ class LayerKind:
     tooltip: str
     params: tuple[Param, ...]
     has_weights: bool = False
+    stacks_key: str | None = None  # blocks: "body" (one stack) or "branches" (a list of stacks)
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -29,6 +30,10 @@ class LayerKind:
     def param_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)
 
+    @property
+    def is_block(self) -> bool:
+        return self.stacks_key is not None
+
 
 _INIT = Param(
     "init",
@@ -39,6 +44,15 @@ _INIT = Param(
 )
 _ACT = Param("activation", "choice", default="relu", doc="Nonlinearity applied to the output.", choices=_ACT_CHOICES)
 _BIAS = Param("bias", "bool", default=True, doc="Learn an additive bias per output.")
+
+_REPEAT = Param(
+    "repeat",
+    "int",
+    default=1,
+    doc="Copies of the block in a row; strides in the body apply to the first copy only (a ResNet stage).",
+    minimum=1,
+    maximum=64,
+)
 
 _POOL_PARAMS = (
     Param("kernel", "size", default=2, doc="Window size.", minimum=1),
@@ -105,8 +119,46 @@ KINDS: dict[str, LayerKind] = {
             ),
             has_weights=True,
         ),
+        LayerKind(
+            "residual",
+            "Residual block",
+            "Residual block: output = activation(body(x) + shortcut(x)); the skip keeps signal and gradient flowing.",
+            (
+                _REPEAT,
+                Param(
+                    "shortcut",
+                    "choice",
+                    default="auto",
+                    doc="identity adds x as it is; projection adds a 1×1 conv of x with the body's stride; "
+                    "auto takes identity when the shapes match, else projection.",
+                    choices=("auto", "identity", "projection"),
+                ),
+                Param("shortcut_norm", "bool", default=True, doc="Batch norm after a projection shortcut's 1×1 conv."),
+                Param("activation", "choice", default="relu", doc="Nonlinearity after the add (ResNet v1 style).", choices=_ACT_CHOICES),
+                Param(
+                    "zero_init",
+                    "bool",
+                    default=False,
+                    doc="Start the last batch norm (or conv) of each body at zero, so every block begins as the identity.",
+                ),
+            ),
+            stacks_key="body",
+        ),
+        LayerKind(
+            "parallel",
+            "Parallel block",
+            "Parallel block: runs each branch on the same input and joins them by concat (channels) or add.",
+            (
+                _REPEAT,
+                Param("merge", "choice", default="concat", doc="concat stacks the branches' channels; add sums them.", choices=("concat", "add")),
+                Param("activation", "choice", default="none", doc="Nonlinearity after the merge.", choices=_ACT_CHOICES),
+            ),
+            stacks_key="branches",
+        ),
     )
 }
+
+BLOCK_TYPES = tuple(k.type for k in KINDS.values() if k.is_block)
 
 # Palette entries: (label, type, preset parameters, tooltip). The 1×1 conv is a conv with kernel 1.
 PALETTE: tuple[tuple[str, str, dict, str], ...] = (
@@ -126,6 +178,8 @@ PALETTE: tuple[tuple[str, str, dict, str], ...] = (
     ("Activation", "activation", {"activation": "relu"}, KINDS["activation"].tooltip),
     ("Flatten", "flatten", {}, KINDS["flatten"].tooltip),
     ("Dense", "dense", {"units": 64}, KINDS["dense"].tooltip),
+    ("Residual block", "residual", {}, KINDS["residual"].tooltip + " Drop layers into its body."),
+    ("Parallel block", "parallel", {}, KINDS["parallel"].tooltip + " Drop layers into its branches."),
 )
 
 RELU_FAMILY = ("relu", "leaky_relu", "elu", "gelu")

@@ -1,7 +1,8 @@
 """Ordered steps that bring older spec files up to the current ``schema_version``.
 
 Version 0 is the unversioned draft format: ``input`` as a list ``[channels, height, width]`` and
-layers naming their type with ``kind``. Each step takes and returns a plain dict.
+layers naming their type with ``kind``. Version 2 adds blocks (``residual``, ``parallel``); every
+version 1 file is a valid version 2 file as it stands. Each step takes and returns a plain dict.
 """
 
 from __future__ import annotations
@@ -28,7 +29,12 @@ def _v0_to_v1(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1}
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Blocks are new in version 2; a flat stack reads the same, so only the version changes."""
+    return {**data, "schema_version": 2}
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1, 1: _v1_to_v2}
 
 
 class MigrationError(ValueError):

@@ -1,4 +1,5 @@
-"""The model spec: an ordered stack of layers plus input shape, classes, data and training settings.
+"""The model spec: a stack of layers (blocks hold stacks of their own) plus input shape, classes, data
+and training settings.
 
 Only values the user set explicitly are stored; defaults come from the parameter descriptions, so a
 file saves back exactly as it was written.
@@ -10,19 +11,41 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.spec import tree
 from workbench.spec.layer_kinds import KINDS, RELU_FAMILY
 from workbench.spec.sections import SECTIONS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Layers between a weight layer and its activation layer that leave the activation's choice of init alone.
+PASS_THROUGH = ("dropout", "flatten")
+
+
+def default_init_scheme(activation: str) -> str:
+    """The weight init a layer gets when none is set: He before a ReLU-family activation, else Glorot."""
+    return "he" if activation in RELU_FAMILY else "glorot"
+
+
+def activation_after(stack: list, index: int) -> str:
+    """The nonlinearity the output of ``stack[index]`` meets: its own, else that of an activation layer after it
+    in the same stack with only dropout or flatten between; "none" otherwise."""
+    own = stack[index].own_activation()
+    if own != "none":
+        return own
+    for layer in stack[index + 1:]:
+        if layer.type not in PASS_THROUGH:
+            return layer.get("activation") if layer.type == "activation" else "none"
+    return "none"
 
 
 @dataclass
 class Layer:
-    """One layer: a unique ``name``, its ``type`` and the parameters set explicitly."""
+    """One layer: a unique ``name``, its ``type``, the parameters set explicitly and, for a block, its
+    child stacks (a residual block's ``body``; a parallel block's ``branches``)."""
 
     name: str
     type: str
     params: dict[str, Any] = field(default_factory=dict)
+    stacks: list[list[Layer]] = field(default_factory=list)
 
     def get(self, key: str) -> Any:
         """The parameter's value, or its default when it is not set."""
@@ -30,11 +53,18 @@ class Layer:
             return self.params[key]
         return KINDS[self.type].param(key).default
 
-    def init(self) -> dict[str, Any]:
-        """The effective initialisation: ``{weight, std, bias}`` with defaults filled in."""
+    def own_activation(self) -> str:
+        """The layer's ``activation`` parameter ("none" for kinds without one)."""
+        return self.get("activation") if "activation" in KINDS[self.type].param_names else "none"
+
+    def init(self, activation: str | None = None) -> dict[str, Any]:
+        """The effective initialisation: ``{weight, std, bias}`` with defaults filled in.
+
+        ``activation`` is the nonlinearity the layer's output meets (:meth:`ModelSpec.activation_after`;
+        default: the layer's own); the default scheme follows it.
+        """
         given = self.params.get("init") or {}
-        act = self.get("activation") if "activation" in KINDS[self.type].param_names else "none"
-        default = "he" if act in RELU_FAMILY else "glorot"
+        default = default_init_scheme(activation if activation is not None else self.own_activation())
         return {"weight": given.get("weight", default), "std": given.get("std"), "bias": given.get("bias", 0.0)}
 
     def to_dict(self) -> dict[str, Any]:
@@ -47,6 +77,11 @@ class Layer:
         for key in self.params:
             if key not in out:
                 out[key] = copy.deepcopy(self.params[key])
+        key = kind.stacks_key if kind else None
+        if key == "body":
+            out["body"] = [layer.to_dict() for layer in (self.stacks[0] if self.stacks else [])]
+        elif key == "branches":
+            out["branches"] = [[layer.to_dict() for layer in stack] for stack in self.stacks]
         return out
 
 
@@ -107,27 +142,30 @@ class ModelSpec:
         return _section_value(self.training, "training", key)
 
     def layer(self, name: str) -> Layer:
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise KeyError(name)
+        """The layer called ``name`` anywhere in the tree."""
+        place = tree.find(self.layers, name)
+        return place.stack[place.index]
 
     def index_of(self, name: str) -> int:
-        for i, layer in enumerate(self.layers):
-            if layer.name == name:
-                return i
-        raise KeyError(name)
+        """The position of ``name`` in the stack that holds it (the top stack or a block's)."""
+        return tree.find(self.layers, name).index
+
+    def stack_of(self, name: str) -> list[Layer]:
+        """The stack (top level or a block's body or branch) that holds the layer ``name``."""
+        return tree.find(self.layers, name).stack
+
+    def activation_after(self, index: int) -> str:
+        """The nonlinearity the output of top-level layer ``index`` meets (see :func:`activation_after`)."""
+        return activation_after(self.layers, index)
+
+    def activation_after_layer(self, name: str) -> str:
+        """The nonlinearity the output of the layer ``name`` meets, in the stack that holds it."""
+        place = tree.find(self.layers, name)
+        return activation_after(place.stack, place.index)
 
     def unique_name(self, base: str) -> str:
-        """A layer name starting with ``base`` that no layer uses yet."""
-        taken = {layer.name for layer in self.layers}
-        if base not in taken:
-            return base
-        stem = base.rstrip("0123456789_") or base
-        i = 1
-        while f"{stem}{i}" in taken:
-            i += 1
-        return f"{stem}{i}"
+        """A layer name starting with ``base`` that no layer of the tree uses yet."""
+        return fresh_name(base, set(tree.names(self.layers)))
 
     def copy(self) -> ModelSpec:
         clone = copy.deepcopy(self)
@@ -144,6 +182,17 @@ class ModelSpec:
             "data": copy.deepcopy(self.data),
             "training": copy.deepcopy(self.training),
         }
+
+
+def fresh_name(base: str, taken: set[str]) -> str:
+    """``base``, or ``base`` with its trailing number changed, so that it is not in ``taken``."""
+    if base not in taken:
+        return base
+    stem = base.rstrip("0123456789_") or base
+    i = 1
+    while f"{stem}{i}" in taken:
+        i += 1
+    return f"{stem}{i}"
 
 
 def _section_value(values: dict[str, Any], section: str, key: str) -> Any:

@@ -15,6 +15,7 @@ class Problem:
     file: str | None = None
     line: int | None = None
     severity: str = "error"
+    edits: tuple = ()  # spec edits (plain dicts, see workbench.doctor.edits) that fix it, when known
 
     def format(self) -> str:
         where = self.file or "<spec>"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from workbench.spec.params import Param
+
+DEVICE_RE = re.compile(r"^(auto|cpu|mps|cuda(:[0-9]+)?)$")
 
 DATA_PARAMS: tuple[Param, ...] = (
     Param("source", "choice", default="shapes", doc="Built-in shapes or an image folder.", choices=("shapes", "folder")),
@@ -50,3 +54,10 @@ def section_param(section: str, name: str) -> Param:
         if p.name == name:
             return p
     raise KeyError(f"{section}.{name}")
+
+
+def device_problem(value: str) -> str | None:
+    """Why ``value`` cannot name a training device (whether it is present is known only when training)."""
+    if DEVICE_RE.match(value.strip().lower()):
+        return None
+    return f"device must be auto, cpu, cuda, cuda:N or mps, got {value!r}"

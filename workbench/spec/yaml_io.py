@@ -10,16 +10,27 @@ from typing import Any
 import yaml
 
 from workbench.atomic_write import replace_atomically
+from workbench.bounded_read import FileTooLarge, NotARegularFile, read_bounded
 from workbench.spec import yaml_safe
 from workbench.spec.layer_kinds import KINDS
 from workbench.spec.migrations import MigrationError, migrate
-from workbench.spec.model import InputShape, Layer, ModelSpec, SourceInfo
+from workbench.spec.model import SCHEMA_VERSION, InputShape, Layer, ModelSpec, SourceInfo
 from workbench.spec.names import name_problem
 from workbench.spec.problems import Problem, SpecError
 from workbench.spec.sections import SECTIONS
 
 TOP_KEYS = ("schema_version", "name", "description", "input", "classes", "layers", "data", "training")
 MAX_FILE_BYTES = 5_000_000
+MAX_DEPTH = 16  # blocks inside blocks
+
+
+def _stack_words(path: tuple) -> str:
+    """How a message names the stack at ``path``: 'layers', 'the body of layer #2', 'branch 1 of …'."""
+    if len(path) == 1:
+        return "layers"
+    if path[-1] == "body":
+        return f"the body of layer #{path[-2] + 1}"
+    return f"branch {path[-1] + 1} of layer #{path[-3] + 1}"
 
 
 def did_you_mean(word: str, options: Any) -> str:
@@ -45,8 +56,14 @@ def _line_map(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
 
 def _parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
     try:
-        node = yaml_safe.compose(text)
-        data = yaml_safe.safe_load(text)
+        data, node = yaml_safe.load_with_nodes(text)
+    except yaml_safe.RefusedYAML as exc:
+        raise SpecError([Problem(exc.problem, exc.hint, file=file, line=exc.problem_mark.line + 1)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control characters)
+        line = text.count("\n", 0, exc.position) + 1
+        raise SpecError([Problem(f"character 0x{exc.character:02x} is not allowed in a spec file",
+                                 "remove it; in a double-quoted text write it as an escape such as \\e",
+                                 file=file, line=line)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -79,7 +96,7 @@ class _Reader:
         try:
             data = migrate(data)
         except MigrationError as exc:
-            self.add(str(exc), "set schema_version: 1", ("schema_version",))
+            self.add(str(exc), f"set schema_version: {SCHEMA_VERSION}", ("schema_version",))
             raise SpecError(self.problems) from None
         for key in data:
             if key not in TOP_KEYS:
@@ -89,7 +106,7 @@ class _Reader:
             description=self._text(data, "description", ""),
             input=self._input(data.get("input")),
             classes=self._classes(data.get("classes", 3)),
-            layers=self._layers(data.get("layers", [])),
+            layers=self._layers(data.get("layers", []), ("layers",), set(), 0),
             data=self._section(data, "data"),
             training=self._section(data, "training"),
             source=self.source,
@@ -146,20 +163,37 @@ class _Reader:
         self.add(f"classes must be a count or a list of names, got {value!r}", "e.g. classes: 3 or classes: [a, b, c]", path)
         return 2
 
-    def _layers(self, value: Any) -> list[Layer]:
+    def _layers(self, value: Any, path: tuple, seen: set[str], depth: int) -> list[Layer]:
+        """One stack (the top one or a block's body or branch); ``seen`` holds the tree's names so far."""
         if not isinstance(value, list):
-            self.add("layers must be a list", "write each layer as '- {name: conv1, type: conv, ...}'", ("layers",))
+            self.add(f"{_stack_words(path)} must be a list", "write each layer as '- {name: conv1, type: conv, ...}'", path)
             return []
         layers: list[Layer] = []
-        seen: set[str] = set()
         for i, item in enumerate(value):
-            layer = self._layer(i, item, seen)
+            layer = self._layer(path + (i,), item, seen, depth)
             if layer is not None:
                 layers.append(layer)
         return layers
 
-    def _layer(self, i: int, item: Any, seen: set[str]) -> Layer | None:
-        path = ("layers", i)
+    def _stacks(self, kind_name: str, item: dict, path: tuple, label: str, seen: set[str], depth: int) -> list[list[Layer]]:
+        """A block's child stacks: ``body`` (one list) or ``branches`` (a list of lists)."""
+        key = KINDS[kind_name].stacks_key
+        if depth >= MAX_DEPTH:
+            self.add(f"blocks are nested more than {MAX_DEPTH} deep", "flatten the inner blocks", path, label)
+            return []
+        value = item.get(key)
+        if key == "body":
+            if value is None:
+                self.add("a residual block needs a body", "add body: [ ...layers... ]", path, label)
+                return [[]]
+            return [self._layers(value, path + ("body",), seen, depth + 1)]
+        if not isinstance(value, list) or not value:
+            self.add("a parallel block needs branches", "add branches: [[ ...layers... ], [ ...layers... ]]", path, label)
+            return []
+        return [self._layers(branch, path + ("branches", b), seen, depth + 1) for b, branch in enumerate(value)]
+
+    def _layer(self, path: tuple, item: Any, seen: set[str], depth: int) -> Layer | None:
+        i = path[-1]
         if not isinstance(item, dict):
             self.add(f"layer #{i + 1} must be a mapping", "write '- {name: conv1, type: conv, filters: 16}'", path)
             return None
@@ -174,16 +208,17 @@ class _Reader:
         else:
             seen.add(name)
         kind_name = item.get("type")
-        if kind_name not in KINDS:
+        if not isinstance(kind_name, str) or kind_name not in KINDS:
             if kind_name is None:
                 self.add("layer has no type", "add type: " + "|".join(KINDS), path, label)
             else:
-                self.add(f"unknown layer type {kind_name!r}", did_you_mean(kind_name, KINDS), path + ("type",), label)
+                hint = did_you_mean(kind_name, KINDS) if isinstance(kind_name, str) else "expected one of: " + ", ".join(KINDS)
+                self.add(f"unknown layer type {kind_name!r}", hint, path + ("type",), label)
             return None
         kind = KINDS[kind_name]
         params = {}
         for key, v in item.items():
-            if key in ("name", "type"):
+            if key in ("name", "type") or (key == kind.stacks_key and kind.is_block):
                 continue
             if key not in kind.param_names:
                 hint = did_you_mean(key, kind.param_names) if kind.param_names else f"a {kind_name} layer takes no parameters"
@@ -193,7 +228,8 @@ class _Reader:
         for p in kind.params:
             if p.required and p.name not in params:
                 self.add(f"{kind_name} layer needs '{p.name}'", f"add {p.name}: ({p.range_text()})", path, label)
-        return Layer(str(name) if isinstance(name, str) else f"layer{i + 1}", kind_name, params)
+        stacks = self._stacks(kind_name, item, path, label, seen, depth) if kind.is_block else []
+        return Layer(str(name) if isinstance(name, str) else f"layer{i + 1}", kind_name, params, stacks)
 
     def _section(self, data: dict, section: str) -> dict[str, Any]:
         value = data.get(section, {})
@@ -215,22 +251,33 @@ def loads_spec(text: str, file: str = "<spec>") -> ModelSpec:
     return _Reader(SourceInfo(file, lines)).read(data)
 
 
+def _decode(data: bytes, file: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SpecError([Problem(f"byte 0x{data[exc.start]:02x} at column {column} is not UTF-8 text",
+                                 "spec files are UTF-8: save it again as UTF-8",
+                                 file=file, line=line)]) from None
+
+
 def load_spec(path: str | os.PathLike) -> ModelSpec:
     """Read a spec file; raise :class:`SpecError` (never a traceback) when it cannot be read."""
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise SpecError([Problem("file is too large to be a spec", "spec files are a few kilobytes", file=str(path))])
-        text = path.read_text(encoding="utf-8")
+        data = read_bounded(path, MAX_FILE_BYTES)
+    except NotARegularFile:
+        raise SpecError([Problem("not a regular file (a device, pipe or socket)", "give a .yaml spec file", file=str(path))]) from None
+    except FileTooLarge:
+        raise SpecError([Problem("file is too large to be a spec", "spec files are a few kilobytes", file=str(path))]) from None
     except FileNotFoundError:
         raise SpecError([Problem("file not found", "check the path", file=str(path))]) from None
     except IsADirectoryError:
         raise SpecError([Problem("is a folder, not a spec file", "give a .yaml file", file=str(path))]) from None
-    except UnicodeDecodeError:
-        raise SpecError([Problem("not a text file", "give a .yaml spec file", file=str(path))]) from None
     except OSError as exc:
         raise SpecError([Problem(f"cannot read the file: {exc.strerror}", "check permissions", file=str(path))]) from None
-    return loads_spec(text, str(path))
+    return loads_spec(_decode(data, str(path)), str(path))
 
 
 def _dump(value: Any, flow: bool) -> str:
@@ -243,8 +290,39 @@ def _dump(value: Any, flow: bool) -> str:
     return text[: -len("\n...")] if text.endswith("\n...") else text
 
 
+def _layer_lines(layer: dict, indent: str) -> list[str]:
+    """One layer as YAML list items: a flow mapping on one line, or for a block its settings on one
+    line and each child stack below it, indented."""
+    key = "body" if "body" in layer else "branches" if "branches" in layer else None
+    if key is None:
+        return [f"{indent}- {_dump(layer, flow=True)}"]
+    head = {k: v for k, v in layer.items() if k != key}
+    head_lines = _dump(head, flow=False).split("\n")
+    lines = [f"{indent}- {head_lines[0]}"] + [f"{indent}  {line}" for line in head_lines[1:]]
+    inner = indent + "    "
+    if key == "body":
+        stacks = [layer["body"]]
+        lines.append(f"{indent}  body:" + ("" if layer["body"] else " []"))
+    else:
+        stacks = layer["branches"]
+        lines.append(f"{indent}  branches:" + ("" if stacks else " []"))
+    for stack in stacks:
+        if key == "branches":
+            if not stack:
+                lines.append(f"{inner}- []")
+                continue
+            lines.append(f"{inner}-")
+            for child in stack:
+                lines.extend(_layer_lines(child, inner + "  "))
+        else:
+            for child in stack:
+                lines.extend(_layer_lines(child, inner))
+    return lines
+
+
 def dumps_spec(spec: ModelSpec) -> str:
-    """The spec as YAML text: top-level keys in block style, one flow mapping per layer."""
+    """The spec as YAML text: top-level keys in block style, one flow mapping per layer; a block's
+    settings on its first line and its body or branches indented below."""
     d = spec.to_dict()
     out = [f"schema_version: {d['schema_version']}"]
     out.append(_dump({"name": d["name"]}, flow=False))
@@ -253,7 +331,8 @@ def dumps_spec(spec: ModelSpec) -> str:
     out.append(f"classes: {_dump(d['classes'], flow=True)}")
     if d["layers"]:
         out.append("layers:")
-        out.extend(f"  - {_dump(layer, flow=True)}" for layer in d["layers"])
+        for layer in d["layers"]:
+            out.extend(_layer_lines(layer, "  "))
     else:
         out.append("layers: []")
     for section in ("data", "training"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -73,3 +74,10 @@ class RunEnded:
 def event_dict(event) -> dict:
     """A JSON-ready dict of an event's fields."""
     return asdict(event)
+
+
+def finding_record(event: DiagnosisEvent) -> dict:
+    """A JSON-ready record of a diagnosis: its step and the finding's fields (numbers as plain values)."""
+    finding = event.finding
+    fields = finding.to_dict() if hasattr(finding, "to_dict") else {"title": str(finding)}
+    return json.loads(json.dumps({"step": event.step, **fields}, default=str))

@@ -9,7 +9,7 @@ import torch
 
 from workbench.training.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, save_checkpoint
 from workbench.training.errors import TrainingError
-from workbench.training.runs import CHECKPOINTS
+from workbench.training.runs import CHECKPOINTS, refuse_if_running
 
 
 def run_meta(trainer) -> dict:
@@ -87,6 +87,7 @@ def _checkpoint_file(resume_from) -> tuple[Path, Path]:
 def resume(trainer, resume_from) -> Path:
     """Restore ``trainer`` from the last checkpoint of run folder ``resume_from``; return the run folder."""
     file, run_dir = _checkpoint_file(resume_from)
+    refuse_if_running(run_dir)
     state = load_checkpoint(file)
     try:
         trainer.model.load_state_dict(state["model"])

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from workbench.builder import build_model
+from workbench.check import require_valid_sections
 from workbench.data.augment import Augmenter
 from workbench.data.cache import fits_on_device
 from workbench.data.dataset import DataBundle, load_data
@@ -29,9 +30,11 @@ from workbench.training.context import TrainContext
 from workbench.training.devices import autocast_dtype, resolve_device, uses_channels_last
 from workbench.training.errors import TrainingError
 from workbench.training.evaluate import evaluate
-from workbench.training.events import CheckpointEvent, EpochEvent, RunEnded, RunStarted, StepEvent, event_dict
+from workbench.training.events import (CheckpointEvent, DiagnosisEvent, EpochEvent, RunEnded, RunStarted, StepEvent,
+                                       event_dict, finding_record)
 from workbench.training.optim import LRSchedule, make_optimizer
-from workbench.training.runs import CONFUSION_FILE, EPOCHS_FILE, STEPS_FILE, SUMMARY_FILE, RunWriter, new_run_dir
+from workbench.training.runs import (CONFUSION_FILE, EPOCHS_FILE, FINDINGS_FILE, STEPS_FILE, SUMMARY_FILE, RunWriter,
+                                     new_run_dir)
 
 
 class _Diverged(Exception):
@@ -61,6 +64,7 @@ class Trainer:
     def __init__(self, spec: ModelSpec, data: DataBundle | None = None, run_dir=None, device=None,
                  callbacks=(), log_every: int = 10, resume_from=None, max_steps: int | None = None,
                  runs_root=None):
+        require_valid_sections(spec)
         t = spec.training_value
         self.spec = spec
         self.device = resolve_device(device if device is not None else t("device"))
@@ -125,7 +129,7 @@ class Trainer:
                 run_dir = resume_dir
         self._run_dir_arg = run_dir
         self._runs_root = runs_root
-        self.ctx = TrainContext(self.model, self.optimizer, spec, self._emit, self.request_stop)
+        self.ctx = TrainContext(self.model, self.optimizer, spec, self._emit, self.request_stop, data=self.data)
 
     # ---- control (thread-safe) ----
     def add_listener(self, fn) -> None:
@@ -149,11 +153,13 @@ class Trainer:
 
     # ---- plumbing ----
     def _emit(self, event) -> None:
+        if isinstance(event, DiagnosisEvent) and self._writer:
+            self._writer.append(FINDINGS_FILE, finding_record(event))
         for fn in list(self._listeners):
             fn(event)
 
     def _call(self, hook: str) -> None:
-        self.ctx.step, self.ctx.epoch = self.step, self.epoch
+        self.ctx.step, self.ctx.epoch, self.ctx.run_dir = self.step, self.epoch, self.run_dir
         for cb in self.callbacks:
             fn = getattr(cb, hook, None)
             if fn is not None:
@@ -229,8 +235,8 @@ class Trainer:
         if self._fresh:
             self._writer.start(self.spec, run_state.run_meta(self))
         else:
+            self._writer.take_over(resumed_at_epoch=self.epoch, epochs=self.epochs)
             self._writer.truncate_after(self.step, self.epoch)
-            self._writer.update_meta(status="running", resumed_at_epoch=self.epoch, epochs=self.epochs)
 
     def _train(self) -> tuple[str, str]:
         if self.epoch >= self.epochs:
@@ -293,7 +299,7 @@ class Trainer:
             self._epoch_count += count
             self._images_seen += count
             if self.callbacks:
-                self.ctx.loss, self.ctx.inputs, self.ctx.targets = loss, x, y
+                self.ctx.loss, self.ctx.inputs, self.ctx.targets, self.ctx.logits = loss, x, y, logits.detach()
                 self._call("on_batch_end")
             last = b == self.steps_per_epoch - 1 or (self.max_steps is not None and self.step >= self.max_steps)
             if self.step % self.log_every == 0 or last:

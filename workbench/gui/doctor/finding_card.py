@@ -17,7 +17,8 @@ _ICONS = {
 }
 # Severity -> (accent colour, card background).
 SEVERITY_COLOURS = {"error": (ERROR, "#fef2f2"), "warning": (WARNING, "#fffbeb"), "info": (ACCENT, ACCENT_SOFT)}
-_PHASES = {"static": "spec", "init": "at initialisation", "training": "during training", "compare": "comparison"}
+_PHASES = {"static": "spec", "init": "at initialisation", "data": "training data", "training": "during training",
+           "compare": "comparison"}
 
 
 class FindingCard(QFrame):

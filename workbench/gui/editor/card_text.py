@@ -33,6 +33,34 @@ def kind_label(layer: Layer) -> str:
     return kind.label if kind else layer.type
 
 
+def block_title(layer: Layer, info: LayerInfo | None) -> str:
+    """'3 × residual 16→32' (channels in → out when known); 'parallel' for one copy of unknown shape."""
+    repeat = layer.get("repeat")
+    text = (f"{repeat} × " if isinstance(repeat, int) and repeat > 1 else "") + layer.type
+    if info is not None and info.in_shape and info.out_shape:
+        text += f" {info.in_shape[0]}→{info.out_shape[0]}"
+    return text
+
+
+def shortcut_text(info: LayerInfo | None) -> str:
+    """What the first copy's shortcut is: 'identity', '1×1 conv projection' or '' when unknown."""
+    copy = info.copies[0] if info is not None and info.copies else None
+    if copy is None or copy.shortcut is None:
+        return ""
+    return "1×1 conv projection" if copy.shortcut == "projection" else copy.shortcut
+
+
+def join_text(layer: Layer, info: LayerInfo | None) -> str:
+    """The join under a block's stacks: '⊕ add identity shortcut · relu' or '‖ concat · none'."""
+    if layer.type == "residual":
+        shortcut = shortcut_text(info) or f"{layer.get('shortcut')} shortcut"
+        head = f"⊕ add {shortcut}" + (" shortcut" if shortcut in ("identity", "1×1 conv projection") else "")
+    else:
+        head = "⊕ add the branches" if layer.get("merge") == "add" else "‖ concat the branches' channels"
+    activation = layer.get("activation")
+    return head + (f" · then {activation}" if activation != "none" else "")
+
+
 def key_params_text(layer: Layer) -> str:
     """The parameters that matter most, e.g. '128 · 3×3 · same · relu' or '2×2 /2'."""
     get = layer.get
@@ -60,6 +88,10 @@ def key_params_text(layer: Layer) -> str:
         parts = [str(get("activation"))]
     elif layer.type == "dense":
         parts = [f"{get('units')} units", str(get("activation"))]
+    elif layer.type == "residual":
+        parts = [f"shortcut {get('shortcut')}"] + (["zero-init"] if get("zero_init") else [])
+    elif layer.type == "parallel":
+        parts = [f"{len(layer.stacks)} branches", f"merge {get('merge')}"]
     return " · ".join(parts)
 
 
@@ -74,7 +106,8 @@ def stats_text(info: LayerInfo | None) -> str:
     if info is None or info.status != "ok":
         return ""
     params = f"{human_count(info.params)} params" if info.params else "no params"
-    return f"{params} · RF {rf_text(info.rf, info.jump)}"
+    rf = rf_text(info.rf, info.jump).replace(" ", "\u00a0").replace("/", "/\u2060")  # no break inside '5 /1'
+    return f"{params} · RF\u00a0{rf}"
 
 
 def totals_lines(analysis) -> list[tuple[str, str]]:

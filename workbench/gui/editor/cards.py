@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
+from PySide6.QtCore import QMimeData, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QDrag, QMouseEvent
 from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -32,7 +32,26 @@ QLabel#totalsLabel {{ color: {style.MUTED}; }}
 """
 
 
-def _label(text: str, name: str, parent: QWidget | None = None) -> QLabel:
+class _ShortLabel(QLabel):
+    """A label that keeps to one line where there is room and wraps where the column is narrow."""
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        margins = self.contentsMargins()
+        one_line = self.fontMetrics().horizontalAdvance(self.text()) + margins.left() + margins.right() + 2
+        return QSize(max(hint.width(), one_line), hint.height())
+
+
+def wrapping_label(text: str, name: str) -> QLabel:
+    """A card label that wraps only when the card is too narrow for it on one line."""
+    label = _ShortLabel(text)
+    label.setObjectName(name)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+    label.setWordWrap(True)
+    return label
+
+
+def card_label(text: str, name: str, parent: QWidget | None = None) -> QLabel:
     label = QLabel(text, parent)
     label.setObjectName(name)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
@@ -43,6 +62,7 @@ class _Card(QFrame):
     """A selectable card; ``key`` names what it shows (a layer name, or the header's key)."""
 
     clicked = Signal(str)
+    shiftClicked = Signal(str)  # extends the selection to this card
     activated = Signal(str)
 
     def __init__(self, key: str, parent: QWidget | None = None):
@@ -62,8 +82,11 @@ class _Card(QFrame):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
-            self.clicked.emit(self.key)
-        super().mousePressEvent(event)
+            shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            (self.shiftClicked if shift else self.clicked).emit(self.key)
+        elif event.button() == Qt.MouseButton.RightButton and not self.property("selected"):
+            self.clicked.emit(self.key)  # the context menu acts on this card, or on the selection it is in
+        event.accept()  # a card inside a block card: the block does not take the click too
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.activated.emit(self.key)
@@ -82,12 +105,12 @@ class InputCard(_Card):
         icon = QLabel()
         icon.setPixmap(style.icon("input").pixmap(24, 24))
         grid.addWidget(icon, 0, 0, 2, 1, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(_label("Input", "cardName"), 0, 1)
-        shape = _label(fmt_shape((spec.input.channels, spec.input.height, spec.input.width)), "cardShape")
+        grid.addWidget(card_label("Input", "cardName"), 0, 1)
+        shape = card_label(fmt_shape((spec.input.channels, spec.input.height, spec.input.width)), "cardShape")
         shape.setFont(style.mono_font())
         grid.addWidget(shape, 0, 2, Qt.AlignmentFlag.AlignRight)
         names = ", ".join(spec.class_names) if not isinstance(spec.classes, int) else "unnamed"
-        classes = _label(f"{spec.num_classes} classes: {names}", "cardDetail")
+        classes = card_label(f"{spec.num_classes} classes: {names}", "cardDetail")
         classes.setWordWrap(True)
         grid.addWidget(classes, 1, 1, 1, 2)
         grid.setColumnStretch(1, 1)
@@ -105,34 +128,33 @@ class LayerCard(_Card):
     ):
         super().__init__(layer.name, parent)
         self.layer = layer
-        self.setToolTip(card_text.kind_label(layer) + " — drag to reorder, double-click to inspect")
-        grid = QGridLayout(self)
-        grid.setContentsMargins(10, 7, 12, 7)
+        kind_text = self.kind_text(layer, info)
+        self.setToolTip(kind_text + " — drag to reorder or into a block, shift-click to select a range")
+        self.grid = grid = QGridLayout(self)
+        grid.setContentsMargins(8, 7, 8, 7)
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(2)
         icon = QLabel()
         icon.setPixmap(style.layer_icon(layer).pixmap(24, 24))
         grid.addWidget(icon, 0, 0, 2, 1, Qt.AlignmentFlag.AlignTop)
 
-        title = QHBoxLayout()
+        self.title_row = title = QHBoxLayout()
         title.setSpacing(8)
-        title.addWidget(_label(layer.name, "cardName"))
-        title.addWidget(_label(card_text.kind_label(layer), "cardKind"))
-        title.addStretch(1)
+        title.addWidget(card_label(layer.name, "cardName"))
+        kind_label = wrapping_label(kind_text, "cardKind")
+        title.addWidget(kind_label, 1)
         grid.addLayout(title, 0, 1)
-        shape = _label(card_text.shape_text(info), "cardShape")
+        shape = card_label(card_text.shape_text(info), "cardShape")
         shape.setFont(style.mono_font())
         shape.setToolTip("Output shape: channels × height × width")
         grid.addWidget(shape, 0, 2, Qt.AlignmentFlag.AlignRight)
         detail, stats_line = card_text.key_params_text(layer), card_text.stats_text(info)
         row = 1
         if detail or stats_line:
-            grid.addWidget(_label(detail, "cardDetail"), 1, 1)
-            # wrapped, if at all, only between its parts ("3.58k params", "RF 3 /1")
-            stats = _label(stats_line.replace(" ", "\u00a0").replace("\u00a0·\u00a0", " · "), "cardStats")
-            stats.setWordWrap(True)  # in a narrow column the numbers take a second line instead of being cut
-            stats.setMinimumWidth(max(stats.fontMetrics().horizontalAdvance(part) for part in stats.text().split(" · ")))
-            stats.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            detail_label = wrapping_label(detail, "cardDetail")  # a narrow column (inside a block) wraps, never clips
+            grid.addWidget(detail_label, 1, 1)
+            stats = wrapping_label(stats_line, "cardStats")
+            stats.setAlignment(Qt.AlignmentFlag.AlignRight)
             stats.setToolTip("Learnable parameters · receptive field in input pixels / jump (stride so far)")
             grid.addWidget(stats, 1, 2, Qt.AlignmentFlag.AlignRight)
             row = 2
@@ -141,7 +163,7 @@ class LayerCard(_Card):
         self.marker_texts: list[str] = []
         status = ""
         for severity, text in self._all_markers(info, markers):
-            marker = _label(("⚠ " if severity in ("error", "warning") else "") + text, f"marker_{severity}")
+            marker = card_label(("⚠ " if severity in ("error", "warning") else "") + text, f"marker_{severity}")
             marker.setWordWrap(True)
             grid.addWidget(marker, row, 1, 1, 2)
             self.marker_texts.append(text)
@@ -152,6 +174,11 @@ class LayerCard(_Card):
                 status = "unreachable"
         self.status = status or "ok"
         self.setProperty("status", self.status)
+        self.next_row = row
+
+    @staticmethod
+    def kind_text(layer: Layer, info: LayerInfo | None) -> str:
+        return card_text.kind_label(layer)
 
     @staticmethod
     def _all_markers(info: LayerInfo | None, markers: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -198,20 +225,17 @@ class TotalsFooter(QFrame):
         grid.setHorizontalSpacing(12)
         grid.setVerticalSpacing(2)
         self.values: dict[str, str] = {}
-        for i, (label, value) in enumerate(card_text.totals_lines(analysis)):
-            name_label = _label(label, "totalsLabel")
-            value_label = _label(value, "totalsValue")
-            for text in (name_label, value_label):  # a narrow column wraps them instead of cutting them off
-                text.setWordWrap(True)
-            grid.addWidget(name_label, i // 2, (i % 2) * 2)
-            grid.addWidget(value_label, i // 2, (i % 2) * 2 + 1)
+        for i, (label, value) in enumerate(card_text.totals_lines(analysis)):  # label above value: fits narrow
+            grid.addWidget(card_label(label, "totalsLabel"), (i // 2) * 2, i % 2)
+            value_label = wrapping_label(value, "totalsValue")
+            grid.addWidget(value_label, (i // 2) * 2 + 1, i % 2)
             self.values[label] = value
+        grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
         box.addLayout(grid)
         for problem in analysis.problems:
             if problem.layer is None:
                 text = problem.message + (f" — {problem.hint}" if problem.hint else "")
-                marker = _label("⚠ " + text, f"marker_{'error' if problem.severity == 'error' else 'warning'}")
+                marker = card_label("⚠ " + text, f"marker_{'error' if problem.severity == 'error' else 'warning'}")
                 marker.setWordWrap(True)
                 box.addWidget(marker)

@@ -1,4 +1,5 @@
-"""The Edit menu's actions: undo/redo from the undo stack, and delete, duplicate, move, rename."""
+"""The Edit menu's actions: undo/redo from the undo stack; delete, duplicate, move, rename; wrap the
+selected cards in a residual or parallel block and unwrap a block."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from workbench.gui.editor.controller import EditController
+from workbench.spec import tree
 
 
 def distinct_keys(standard: QKeySequence.StandardKey, *extra: str) -> list[QKeySequence]:
@@ -41,6 +43,9 @@ class EditActions:
         self.move_up = action("Move layer &up", "Ctrl+Up", lambda: self._on_selected(lambda n: controller.move_by(n, -1)))
         self.move_down = action("Move layer do&wn", "Ctrl+Down", lambda: self._on_selected(lambda n: controller.move_by(n, 1)))
         self.rename = action("&Rename layer…", "F2", lambda: self._on_selected(lambda _n: focus_name_field()))
+        self.wrap_residual = action("Wrap in &residual block", "Ctrl+G", lambda: controller.wrap("residual"))
+        self.wrap_parallel = action("Wrap in &parallel block", "Ctrl+Shift+G", lambda: controller.wrap("parallel"))
+        self.unwrap = action("U&nwrap block", "Ctrl+Alt+G", lambda: self._on_selected(controller.unwrap))
         window.addAction(self.undo)
         window.addAction(self.redo)
         controller.selectionChanged.connect(lambda _key: self.update_enabled())
@@ -53,13 +58,16 @@ class EditActions:
             slot(name)
 
     def update_enabled(self) -> None:
-        name = self.controller.selected_layer()
-        layers = [layer.name for layer in self.controller.document.spec.layers]
-        index = layers.index(name) if name in layers else -1
+        spec, name = self.controller.document.spec, self.controller.selected_layer()
+        found = name in tree.names(spec.layers)
+        index, size = (spec.index_of(name), len(spec.stack_of(name))) if found else (-1, 0)
         for act in (self.delete, self.duplicate, self.rename):
-            act.setEnabled(index >= 0)
+            act.setEnabled(found)
         self.move_up.setEnabled(index > 0)
-        self.move_down.setEnabled(0 <= index < len(layers) - 1)
+        self.move_down.setEnabled(0 <= index < size - 1)
+        for act in (self.wrap_residual, self.wrap_parallel):
+            act.setEnabled(found)
+        self.unwrap.setEnabled(found and tree.is_block(spec.layer(name)))
 
     def fill(self, menu: QMenu) -> None:
         menu.addAction(self.undo)
@@ -67,3 +75,10 @@ class EditActions:
         menu.addSeparator()
         for act in (self.delete, self.duplicate, self.rename, self.move_up, self.move_down):
             menu.addAction(act)
+        menu.addSeparator()
+        for act in self.block_actions():
+            menu.addAction(act)
+
+    def block_actions(self) -> list[QAction]:
+        """Wrap and unwrap: the Edit menu's block section and the cards' context menu."""
+        return [self.wrap_residual, self.wrap_parallel, self.unwrap]

@@ -11,10 +11,12 @@ from workbench.analysis.shape_rules import fmt_shape
 from workbench.edits import EditError, parse_classes, rename_problem, set_classes
 from workbench.gui import style
 from workbench.gui.editor import card_text
+from workbench.gui.editor.block_controls import BlockControls
 from workbench.gui.editor.controller import INPUT_KEY, EditController
 from workbench.gui.editor.param_fields import InitField, ParamField, make_field
+from workbench.spec import tree
 from workbench.spec.layer_kinds import KINDS, PALETTE
-from workbench.spec.model import Layer
+from workbench.spec.model import default_init_scheme
 
 
 def _muted(text: str, wrap: bool = True) -> QLabel:
@@ -35,12 +37,6 @@ def _error_label() -> QLabel:
 def _show_error(label: QLabel, text: str) -> None:
     label.setText(text)
     label.setVisible(bool(text))
-
-
-def _default_init(layer: Layer) -> str:
-    """The weight scheme the layer gets when its init is not set."""
-    params = {k: v for k, v in layer.params.items() if k != "init"}
-    return Layer(layer.name, layer.type, params).init()["weight"]
 
 
 def _title_row(icon_name: str, title: str, subtitle: str) -> QHBoxLayout:
@@ -96,6 +92,9 @@ class LayerForm(QWidget):
             form.addRow(label, field.widget)
             self.fields[param.name] = field
         box.addLayout(form)
+        if tree.is_block(layer):
+            self.block_controls = BlockControls(controller, layer)
+            box.addWidget(self.block_controls)
         self.stats = _muted("", wrap=True)
         self.stats.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box.addWidget(self.stats)
@@ -112,7 +111,8 @@ class LayerForm(QWidget):
         _show_error(self.name_error, "")
         for key, field in self.fields.items():
             if isinstance(field, InitField):
-                field.set_default_scheme(_default_init(layer))
+                spec = document.spec
+                field.set_default_scheme(default_init_scheme(spec.activation_after_layer(layer.name)))
             value = layer.params.get(key) if field.param.kind in ("size", "kernel", "padding", "float", "init") else layer.get(key)
             field.set_value(value, info.param_errors.get(key, ""))
         layer_error = ""
@@ -226,11 +226,19 @@ class Inspector(QScrollArea):
         controller.document.markersChanged.connect(self._refresh)
         self._rebuild(controller.selected)
 
+    def _form_key(self, key: str) -> tuple:
+        """What the form's make-up depends on: the selection, the layer's type and its number of stacks."""
+        spec = self.controller.document.spec
+        if not key or key == INPUT_KEY or key not in tree.names(spec.layers):
+            return (key, None, 0)
+        layer = spec.layer(key)
+        return (key, layer.type, len(layer.stacks))
+
     def _rebuild(self, key: str) -> None:
         spec = self.controller.document.spec
         if key == INPUT_KEY:
             self.form = InputForm(self.controller)
-        elif key and key in {layer.name for layer in spec.layers}:
+        elif key and key in tree.names(spec.layers):
             self.form = LayerForm(self.controller, key)
         else:
             self.form = QWidget()
@@ -238,7 +246,7 @@ class Inspector(QScrollArea):
             hint = _muted("Select a layer card — or the input header — to edit it here.")
             hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
             box.addWidget(hint)
-        self._key = (key, spec.layer(key).type if isinstance(self.form, LayerForm) else None)
+        self._key = self._form_key(key)
         old = self.takeWidget()
         self.setWidget(self.form)
         if old is not None:
@@ -246,9 +254,7 @@ class Inspector(QScrollArea):
 
     def _refresh(self) -> None:
         key = self.controller.selected
-        spec = self.controller.document.spec
-        layer_type = spec.layer(key).type if key and key != INPUT_KEY and key in {l.name for l in spec.layers} else None
-        if (key, layer_type) != self._key:
+        if self._form_key(key) != self._key:
             self._rebuild(key)
         elif isinstance(self.form, (LayerForm, InputForm)):
             self.form.refresh()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -28,6 +28,7 @@ from workbench.gui.export.prob_chart import ProbabilityChart
 from workbench.gui.style import BORDER, ERROR, MUTED
 from workbench.gui.training.images import to_pixmap
 from workbench.predict import Prediction, Predictor, load_predictor, predict
+from workbench.safe_text import printable_line
 
 MODEL_SUFFIXES = (".wbm", ".onnx")
 INPUT_VIEW_SIZE = 192
@@ -36,7 +37,7 @@ EMPTY_HINT = "Open a model (a run folder, a .wbm bundle or an .onnx file), then 
 
 def _name_list(names: list[str], shown: int = 8) -> str:
     """The first ``shown`` class names, then how many more."""
-    text = ", ".join(names[:shown])
+    text = ", ".join(printable_line(n) for n in names[:shown])
     return text + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
@@ -49,6 +50,8 @@ def _blank_icon() -> QIcon:
 
 class PredictPanel(QWidget):
     """Try a trained model on image files; ``results`` holds the predictions shown in the list."""
+
+    lookRequested = Signal(str, object)  # model path and uint8 C×H×W image: "where does it look?"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -99,6 +102,10 @@ class PredictPanel(QWidget):
         view_layout.addWidget(QLabel("<b>Input as the model sees it</b>"), 0, Qt.AlignmentFlag.AlignHCenter)
         view_layout.addWidget(self.input_view, 1)
         view_layout.addWidget(self.input_caption)
+        self.look_button = QPushButton("Where it looks")
+        self.look_button.setToolTip("Grad-CAM, saliency or integrated gradients for this image (Inside panel)")
+        self.look_button.clicked.connect(self._request_look)
+        view_layout.addWidget(self.look_button, 0, Qt.AlignmentFlag.AlignHCenter)
         self.chart = ProbabilityChart()
         images = QSplitter()
         images.addWidget(self.image_list)
@@ -130,7 +137,7 @@ class PredictPanel(QWidget):
         self.predictor = predictor
         c, h, w = predictor.input_shape
         self.model_label.setText(
-            f"<b>{html.escape(predictor.name, quote=False)}</b> ({predictor.kind}) — input {c}×{h}×{w}, "
+            f"<b>{html.escape(printable_line(predictor.name), quote=False)}</b> ({predictor.kind}) — input {c}×{h}×{w}, "
             f"{len(predictor.class_names)} classes: {html.escape(_name_list(predictor.class_names), quote=False)}"
         )
         self.model_label.setToolTip(str(predictor.path))
@@ -183,7 +190,7 @@ class PredictPanel(QWidget):
         self.image_list.clear()
         for r in results:
             if r.image is not None and r.top:
-                text = f"{r.path.name}\n{r.top[0].name} {r.top[0].probability:.0%}"
+                text = f"{r.path.name}\n{printable_line(r.top[0].name)} {r.top[0].probability:.0%}"
                 item = QListWidgetItem(QIcon(to_pixmap(r.image.numpy(), 40)), text)
             else:
                 item = QListWidgetItem(_blank_icon(), f"{r.path.name}\n{'cannot read' if r.error else 'no model yet'}")
@@ -197,12 +204,22 @@ class PredictPanel(QWidget):
             self.input_view.setText("Drop images here")
             self.input_caption.setText(self.results[row].error if 0 <= row < len(self.results) else "")
             self.chart.show_scores([])
+            self.look_button.setEnabled(False)
             return
         result = self.results[row]
+        self.look_button.setEnabled(self.predictor.kind != "onnx")
+        self.look_button.setToolTip("Grad-CAM, saliency or integrated gradients for this image (Inside panel)"
+                                    if self.predictor.kind != "onnx" else
+                                    "An ONNX file has no layers to look inside: open the run folder or bundle")
         c, h, w = result.image.shape
         self.input_view.setPixmap(to_pixmap(result.image.numpy(), INPUT_VIEW_SIZE))
         self.input_caption.setText(f"{result.path.name}\n{w}×{h}, {c} channel(s), resize: {self.predictor.resize}")
         self.chart.show_scores(result.top[: self.top_spin.value()])
+
+    def _request_look(self) -> None:
+        row = self.image_list.currentRow()
+        if self.predictor is not None and 0 <= row < len(self.results) and self.results[row].ok:
+            self.lookRequested.emit(str(self.predictor.path), self.results[row].image.numpy())
 
     # --- choosers and drops -----------------------------------------------------------------------
     def _choose_model_file(self) -> None:

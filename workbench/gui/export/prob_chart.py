@@ -7,6 +7,7 @@ from PySide6.QtGui import QFontMetrics
 
 from workbench.gui.style import ACCENT, ACCENT_SOFT, MUTED, TEXT
 from workbench.predict import ClassScore
+from workbench.safe_text import printable_line
 
 INSIDE_FROM = 0.7  # bars longer than this show their percentage inside
 MIN_AXIS_WIDTH = 60
@@ -35,7 +36,7 @@ class ProbabilityChart(pg.PlotWidget):
         """Replace the bars with ``scores`` (already sorted, best first)."""
         self.clear()
         self._texts = []
-        self.labels = [s.name for s in scores]
+        self.labels = [printable_line(s.name) for s in scores]
         self.values = [s.probability for s in scores]
         count = len(scores)
         if not count:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -23,7 +23,10 @@ def to_pixmap(image: np.ndarray, size: int) -> QPixmap:
 
 
 class Thumbnail(QWidget):
-    """An image with a caption under it; the caption may be coloured (e.g. red for a mistake)."""
+    """An image with a caption under it; the caption may be coloured (e.g. red for a mistake). Emits
+    ``clicked`` when clicked."""
+
+    clicked = Signal()
 
     def __init__(self, image: np.ndarray, caption: str, size: int = 56, colour: str | None = None, tooltip: str = ""):
         super().__init__()
@@ -42,3 +45,8 @@ class Thumbnail(QWidget):
         layout.addWidget(picture)
         layout.addWidget(self.caption)
         self.setToolTip(tooltip or caption)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mousePressEvent(event)

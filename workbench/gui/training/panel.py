@@ -12,20 +12,23 @@ from PySide6.QtWidgets import QListWidget, QSplitter, QTabWidget, QVBoxLayout, Q
 
 from workbench.check import check_spec
 from workbench.doctor.findings import Finding
+from workbench.insight.tensorboard import TensorBoardMissing
 from workbench.gui.document import SpecDocument
+from workbench.gui.insight.recording_options import RecordingOptions
 from workbench.gui.training.curves import RunCurves
 from workbench.gui.training.data_chooser import DataChooser
 from workbench.gui.training.estimate import EpochEstimate, EpochEstimator, format_duration
 from workbench.gui.training.live_plots import LivePlots
+from workbench.gui.training.lr_finder import LRFinderDialog
 from workbench.gui.training.results_view import ResultsView
 from workbench.gui.training.run_controls import RunControls
 from workbench.gui.training.runs_list import RunsList
 from workbench.gui.training.settings_form import SettingsForm
 from workbench.gui.training.tasks import BackgroundTask, wait_or_keep
-from workbench.gui.training.validation import ValidationResults, predict_run
 from workbench.gui.training.worker import TrainingWorker, start_worker
 from workbench.spec import ModelSpec
 from workbench.training.events import DiagnosisEvent, EpochEvent, RunEnded, RunStarted
+from workbench.training.validation import ValidationResults, predict_run
 
 MAX_LOG_EVERY = 10
 ENDED_TEXT = {
@@ -69,6 +72,7 @@ class TrainingPanel(QWidget):
         self._extra_overlays: list = []  # curves of opened trained-model bundles
 
         self.controls = RunControls()
+        self.recording = RecordingOptions()
         self.data_chooser = DataChooser(document)
         self.settings = SettingsForm(document)
         self.plots = LivePlots()
@@ -98,8 +102,11 @@ class TrainingPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.controls)
+        layout.addWidget(self.recording)
         layout.addWidget(self.tabs, 1)
 
+        self.lr_dialog: LRFinderDialog | None = None
+        self.settings.find_lr_button.clicked.connect(self.find_learning_rate)
         self.controls.startClicked.connect(self.start)
         self.controls.pauseClicked.connect(self.pause)
         self.controls.resumeClicked.connect(self.resume)
@@ -118,6 +125,15 @@ class TrainingPanel(QWidget):
         self.data_chooser.previewChanged.connect(self._request_estimate)
         self.plots.set_run(None, document.spec.num_classes)
         self._request_estimate()
+
+    def find_learning_rate(self) -> LRFinderDialog:
+        """Open the range-test dialog on the current spec and start it."""
+        if self.lr_dialog is not None:
+            self.lr_dialog.close()
+        self.lr_dialog = LRFinderDialog(self.document, self.settings.device, self)
+        self.lr_dialog.show()
+        self.lr_dialog.start()
+        return self.lr_dialog
 
     # --- extension --------------------------------------------------------------------------------
     def add_callback_factory(self, factory: Callable[[ModelSpec], Any]) -> None:
@@ -155,6 +171,11 @@ class TrainingPanel(QWidget):
                 "The spec has problems to fix before training:\n" + "\n".join(p.format() for p in errors[:6])
             )
             return False
+        try:
+            recorders = self.recording.recorders()
+        except TensorBoardMissing as exc:
+            self.controls.banner.show_message(str(exc))
+            return False
         self.controls.banner.hide()
         self.started, self.ended, self._run_clock = None, None, None
         self._lock_settings(True)
@@ -163,9 +184,10 @@ class TrainingPanel(QWidget):
             spec,
             device=self.settings.device,
             log_every=self._log_every(spec),
-            callbacks=tuple(factory(spec) for factory in self._callback_factories),
+            callbacks=tuple(factory(spec) for factory in self._callback_factories) + tuple(recorders.callbacks),
             resume_from=resume_from,
             expected_points=self._expected_steps(spec) // self._log_every(spec),
+            listeners=tuple(recorders.listeners),
         )
         self.worker.event.connect(self._on_event)
         self.worker.failed.connect(self._show_error)
@@ -189,6 +211,7 @@ class TrainingPanel(QWidget):
     def show_run_results(self, run_path: str) -> None:
         """Predict a saved run's validation images (off the GUI thread) and show them in Results."""
         record = self.runs.record(run_path)
+        self.results.run_dir = run_path
         self.results.summary.setText(f"Predicting the validation images of {record.name}…")
         self.tabs.setCurrentWidget(self.results)
         task = BackgroundTask(lambda: predict_run(record), self)
@@ -250,6 +273,7 @@ class TrainingPanel(QWidget):
             self.runStarted.emit(event)
             if event.run_dir:
                 self.runs.add_session_run(event.run_dir)
+            self.results.run_dir = event.run_dir
             self.controls.status.setText(
                 f"Training on {event.device}: {event.train_images} training / {event.val_images} validation images"
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui.training.images import Thumbnail
-from workbench.gui.training.validation import ValidationResults
+from workbench.training.validation import ValidationResults
 
 GRID_COLUMNS = 6
 MISTAKE_COLOUR = "#c62828"
@@ -33,11 +33,15 @@ def cell_colour(share: float) -> QColor:
 
 
 class ResultsView(QWidget):
-    """Empty until :meth:`show_results` gets the predictions of a finished run."""
+    """Empty until :meth:`show_results` gets the predictions of a finished run. Clicking a validation image
+    emits ``imageClicked(run_dir, index)`` (an index into ``results``)."""
+
+    imageClicked = Signal(str, int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.results: ValidationResults | None = None
+        self.run_dir: str | None = None  # the run the results belong to
         self.summary = QLabel("Results appear here when a run ends.")
         self.summary.setWordWrap(True)
         self.matrix = QTableWidget()
@@ -110,6 +114,7 @@ class ResultsView(QWidget):
         for i, (image, true, predicted) in enumerate(zip(results.images, results.true, results.predicted)):
             right = true == predicted
             caption = names[true] if right else f"{names[true]} → {names[predicted]}"
-            tooltip = f"true: {names[true]}\npredicted: {names[predicted]}"
+            tooltip = f"true: {names[true]}\npredicted: {names[predicted]}\nclick: where the model looks (Inside panel)"
             thumb = Thumbnail(image, caption, size=64, colour=RIGHT_COLOUR if right else MISTAKE_COLOUR, tooltip=tooltip)
+            thumb.clicked.connect(lambda i=i: self.run_dir and self.imageClicked.emit(str(self.run_dir), i))
             self.grid_layout.addWidget(thumb, i // GRID_COLUMNS, i % GRID_COLUMNS)

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
+    QPushButton,
     QSpinBox,
     QWidget,
 )
@@ -102,9 +104,20 @@ class SettingsForm(QWidget):
             if not isinstance(editor, QCheckBox):
                 editor.setMinimumWidth(160)
             self._editors[(section, key)] = editor
-            layout.addRow(label, editor)
+            layout.addRow(label, self._with_find_button(editor) if key == "lr" else editor)
         document.changed.connect(self.refresh)
         self.refresh()
+
+    def _with_find_button(self, editor: QWidget) -> QWidget:
+        """The lr box with the "Find learning rate…" button (the panel opens the range test)."""
+        self.find_lr_button = QPushButton("Find learning rate…")
+        self.find_lr_button.setToolTip("Measure a learning rate for this network and data (range test)")
+        row = QWidget()
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(editor, 1)
+        box.addWidget(self.find_lr_button)
+        return row
 
     def editor(self, section: str, key: str) -> QWidget:
         return self._editors[(section, key)]

@@ -11,7 +11,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from workbench.gui.training.curves import RunCurves
 from workbench.gui.training.tasks import user_message
-from workbench.gui.training.validation import predict_validation
+from workbench.training.validation import predict_validation
 from workbench.spec import ModelSpec
 from workbench.training.events import EpochEvent, StepEvent
 from workbench.training.runs import RunRecord
@@ -36,6 +36,7 @@ class TrainingWorker(QObject):
         callbacks: tuple = (),
         resume_from: str | None = None,
         expected_points: int | None = None,
+        listeners: tuple = (),
     ):
         super().__init__()
         self.spec = spec
@@ -43,6 +44,7 @@ class TrainingWorker(QObject):
         self.latest_step: StepEvent | None = None
         self._device, self._log_every, self.callbacks = device, log_every, tuple(callbacks)
         self._resume_from = resume_from
+        self.listeners = tuple(listeners)  # more listeners of the run's events, called on the worker thread
         self._trainer: Trainer | None = None
         self._lock = threading.Lock()
         self._stop_requested = False
@@ -96,6 +98,8 @@ class TrainingWorker(QObject):
         if self._resume_from is not None:
             self._load_history(trainer)
         trainer.add_listener(self._on_event)
+        for listener in self.listeners:
+            trainer.add_listener(listener)
         with self._lock:
             self._trainer = trainer
             stop_now = self._stop_requested
