@@ -1,4 +1,5 @@
-"""Make the screenshots of the main window (offscreen, nothing opens on screen):
+"""Make the screenshots of the main window (offscreen, nothing opens on screen), at the default 1400×900 and
+at a laptop's 1024×700 (the same names with ``-1024x700``):
 
 - docs/img/main-window.png: the default preset after a short run;
 - docs/img/main-window-doctor.png: overfeat-small-fc7_1 with the Doctor panel after "Check at initialisation";
@@ -26,6 +27,7 @@ from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 IMG = Path(__file__).resolve().parent / "img"
+SIZES = ((1400, 900, ""), (1024, 700, "-1024x700"))  # (width, height, file name suffix)
 
 
 def settle(app: QApplication, seconds: float = 1.0) -> None:
@@ -74,6 +76,15 @@ def save(window, name: str) -> None:
     print(f"wrote {path}")
 
 
+def save_sizes(app: QApplication, window, name: str) -> None:
+    """Save ``name`` at every size of :data:`SIZES` (``main-window.png``, ``main-window-1024x700.png``)."""
+    for width, height, suffix in SIZES:
+        window.resize(width, height)
+        settle(app)
+        save(window, name.replace(".png", f"{suffix}.png"))
+    window.resize(*SIZES[0][:2])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=3, help="epochs of the default preset's run")
@@ -94,7 +105,7 @@ def main() -> None:
 
     window = new_window(scratch, "overfeat-small")
     train(app, window, args.epochs, "fc7")
-    save(window, "main-window.png")
+    save_sizes(app, window, "main-window.png")
     window.close()
 
     window = new_window(scratch, "overfeat-small-fc7_1")
@@ -103,12 +114,12 @@ def main() -> None:
     window.show_panel(doctor)
     doctor.show_init_report(check_init(window.document.spec), window.document.spec)
     settle(app)
-    save(window, "main-window-doctor.png")
+    save_sizes(app, window, "main-window-doctor.png")
     if args.stuck_epochs:
         train(app, window, args.stuck_epochs, "fc7_1")
         window.panels.training.bottom_tabs.setCurrentWidget(window.panels.training.log)
         settle(app)
-        save(window, "main-window-stuck.png")
+        save_sizes(app, window, "main-window-stuck.png")
     window.close()
 
 

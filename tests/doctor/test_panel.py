@@ -5,6 +5,7 @@ import pytest
 from workbench.doctor.findings import Finding
 from workbench.gui.doctor import DoctorPanel
 from workbench.gui.doctor.finding_card import FindingCard
+from workbench.gui.doctor.panel import count_text
 from workbench.gui.document import SpecDocument
 
 from .helpers import question_spec, sick_spec
@@ -98,3 +99,21 @@ def test_the_init_check_survives_edits_it_does_not_depend_on(panel, qtbot):
 
     assert "weak-signal" in edit_training(epochs=3, lr=0.05)  # same network, same batch: still measured
     assert "weak-signal" not in edit_training(seed=7)  # other initial weights: measure again
+
+
+def test_a_chart_of_another_network_is_covered_until_checked_again(panel, qtbot):
+    panel.init_button.click()
+    qtbot.waitUntil(lambda: panel.init_report is not None and panel.init_button.isEnabled(), timeout=60_000)
+    assert panel.init_cover.isHidden()
+    first_names = list(panel.init_chart.names)
+    assert panel.status.text().endswith(count_text(panel.findings()))
+    errors = sum(c.finding.severity == "error" for c in _cards(panel))
+    assert f"{errors} error" in panel.status.text()  # the same count as the list below
+    panel.document.apply(question_spec(), "Open another preset")
+    assert panel.init_cover.isVisible() and panel.init_cover.label.text().startswith("Out of date")
+    assert panel.init_cover.geometry() == panel.init_cover.parentWidget().rect()
+    panel.init_cover.button.click()
+    qtbot.waitUntil(lambda: panel.init_cover.isHidden() and panel.init_button.isEnabled(), timeout=60_000)
+    assert panel.init_chart.names != first_names
+    panel.document.undo_stack.undo()  # back to the first network: the chart is stale again
+    assert panel.init_cover.isVisible()

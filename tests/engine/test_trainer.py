@@ -163,15 +163,20 @@ def test_stop_and_resume_matches_an_uninterrupted_run(tmp_path):
     first.callbacks.append(AtStep(5, lambda ctx: ctx.request_stop("pause for now")))  # in epoch 2
     assert first.run().status == "stopped"
     assert [e["epoch"] for e in _epochs(tmp_path / "split")] == [1]
+    mid = torch.load(tmp_path / "split" / "checkpoints" / "last.pt", weights_only=True)
+    assert (mid["epoch"], mid["step"], mid["batch"]) == (1, 5, 2)  # kept in the middle of epoch 2
     resumed = Trainer(make_spec(**RESUME_SPEC), resume_from=tmp_path / "split")
+    seen = []
+    resumed.add_listener(lambda e: seen.append(e.step) if isinstance(e, StepEvent) else None)
     ended = resumed.run()
+    assert seen and min(seen) > 5  # nothing of epoch 2 is trained twice
     assert ended.status == "completed" and ended.run_dir == str(tmp_path / "split")
     keys = ("train_loss", "train_acc", "val_loss", "val_acc", "lr", "step")
     a = [{k: e[k] for k in keys} for e in _epochs(tmp_path / "full")]
     b = [{k: e[k] for k in keys} for e in _epochs(tmp_path / "split")]
     assert a == b
     steps = [json.loads(line)["step"] for line in (tmp_path / "split" / "steps.jsonl").read_text().splitlines()]
-    assert steps == sorted(set(steps))  # the repeated part of epoch 2 is not recorded twice
+    assert steps == sorted(set(steps))
     for name, tensor in full_state(tmp_path / "full").items():
         assert torch.equal(tensor, full_state(tmp_path / "split")[name]), name
 

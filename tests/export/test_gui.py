@@ -21,11 +21,18 @@ def test_export_dialog_exports_and_shows_the_check(qtbot, trained_run, tmp_path)
     dialog.set_format("wbm")
     target = tmp_path / "from-dialog.wbm"
     dialog.path_edit.setText(str(target))
+    dialog.show()  # open before the export: the result lines must fit when they appear
+    qtbot.waitExposed(dialog)
     with qtbot.waitSignal(dialog.finished_export, timeout=30_000):
         dialog.export_button.click()
     assert dialog.report is not None and dialog.report.ok
     assert "check passed" in dialog.result_label.text() and not dialog.result_label.isHidden()
     assert load_bundle(target).spec.name == "tiny-export"
+    qtbot.wait(50)
+    label = dialog.result_label
+    assert label.height() >= label.heightForWidth(label.width())  # every line of the result shows
+    dialog.set_format("onnx")
+    assert label.isHidden() and dialog.report is None  # the .wbm result is not shown under ONNX
 
 
 def test_export_dialog_shows_why_an_export_failed(qtbot, trained_run, tmp_path):

@@ -68,6 +68,7 @@ def make_window(qtbot, settings):
     yield make
     for win in made:
         win.document.undo_stack.setClean()
+        win.panels.training.shutdown(10)  # a run left going would make closing ask what to do with it
         win.close()
         win.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

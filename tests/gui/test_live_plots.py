@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workbench.gui.training.curves import RunCurves
+from workbench.gui.training.curves import RunCurves, ema_weight
 from workbench.gui.training.live_plots import LivePlots, step_extent
 
 
@@ -58,3 +59,32 @@ def test_the_loss_axis_shows_zero_and_chance_and_ignores_single_step_spikes(live
     plots.redraw()
     low, high = plots.plots["loss"].viewRange()[1]
     assert low <= 0 and 1.0986 <= high < 10  # the smoothed curve's bump stays, the raw spike does not set it
+
+
+def smoothed(values, points=None):
+    curves = RunCurves(expected_points=points or len(values))
+    for i, v in enumerate(values, start=1):
+        curves.add_step(i, v, 0.5, 1e-3)
+    return list(curves.series["loss_ema"].data()[1])
+
+
+def test_one_spike_moves_the_smoothed_loss_for_a_few_points_at_most():
+    rng = np.random.default_rng(0)
+    calm = list(1.0 + 0.05 * rng.standard_normal(200))
+    spiked = calm[:100] + [30.0] + calm[101:]
+    a, b = smoothed(calm), smoothed(spiked)
+    moved = [i for i in range(200) if abs(a[i] - b[i]) > 0.05]
+    assert len(moved) <= 3, moved
+
+
+def test_the_smoothed_loss_is_debiased_and_follows_a_lasting_change():
+    values = [2.3] * 3 + [1.0] * 97
+    curve = smoothed(values)
+    assert curve[0] == pytest.approx(2.3)  # no pull towards zero at the start
+    assert curve[30] == pytest.approx(1.0, abs=0.05)
+    rising = smoothed([1.0] * 50 + [3.0] * 50)
+    assert rising[-1] == pytest.approx(3.0, abs=0.1)  # a real rise is not mistaken for a spike
+
+
+def test_the_window_suits_the_run_length():
+    assert ema_weight(20) == 0.6 and ema_weight(100) == pytest.approx(0.9) and ema_weight(100_000) == 0.95

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from workbench.doctor.findings import Finding
 from workbench.doctor.monitor import TrainingMonitor
+from workbench.gui.training import close_guard
 from workbench.training import RunStarted, open_run
 
 from .specs import tiny_spec
@@ -84,14 +85,15 @@ def test_starting_a_run_the_doctor_flags_shows_a_warning(window):
     assert not [f for f in panels.doctor.findings() if f.severity == "error"]
 
 
-def test_closing_the_window_during_a_run_stops_it_with_a_resumable_checkpoint(qtbot, window):
+def test_closing_the_window_during_a_run_stops_it_with_a_resumable_checkpoint(qtbot, window, monkeypatch):
     training = window.panels.training
     window.document.reset(tiny_spec(epochs=200), None)
     window.document.undo_stack.setClean()
     assert training.start()
-    qtbot.waitUntil(lambda: training.worker is not None and len(training.worker.curves.series["val_loss"]) >= 1,
-                    timeout=30_000)
+    qtbot.waitUntil(lambda: training.worker is not None and len(training.worker.curves.series["val_loss"]) >= 1
+                    and training.started is not None, timeout=30_000)
     run_dir = Path(training.started.run_dir)
+    monkeypatch.setattr(close_guard, "ask_about_running_training", lambda parent: close_guard.STOP)
     assert window.close()
     assert not training.thread.isRunning()
     qtbot.waitUntil(lambda: open_run(run_dir).status == "stopped", timeout=10_000)

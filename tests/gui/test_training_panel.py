@@ -69,7 +69,7 @@ def test_tiny_run_fills_plots_results_runs_and_log(qtbot, make_panel):
         x, y = panel.plots.curves[name].getData()
         assert x is not None and len(x) > 0, name
     assert len(panel.plots.curves["val_loss"].getData()[0]) == 2  # one point per epoch
-    assert panel.plots.chance.isVisible() and "ln(3)" in panel.plots.chance.label.format
+    assert panel.plots.chance.isVisible() and any("ln(3)" in label.text for _, label in panel.plots.legend.items)
     assert panel.log.count() == 1 and "barely depend" in panel.log.item(0).text()
     qtbot.waitUntil(lambda: panel.results.results is not None, timeout=10_000)
     results = panel.results.results
@@ -183,12 +183,12 @@ def test_overlay_two_runs_and_open_a_spec(qtbot, make_panel):
     with qtbot.waitSignal(panel.runs.overlaysChanged):
         for i in range(2):
             panel.runs.set_checked(panel.runs.tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole), True)
-    legend = [label.text for _, label in panel.plots.plots["loss"].legend.items]
+    legend = [label.text for _, label in panel.plots.legend.items]
     assert any(text.startswith("one-1x1") for text in legend) and any(text.startswith("two-1x1") for text in legend)
     colours = {item.opts["pen"].color().name() for _, item in panel.plots._overlay_items}
     assert len(colours) == 2
     panel.runs.set_checked(panel.runs.tree.topLevelItem(0).data(0, Qt.ItemDataRole.UserRole), False)
-    legend = [label.text for _, label in panel.plots.plots["loss"].legend.items]
+    legend = [label.text for _, label in panel.plots.legend.items]
     assert sum(text.startswith(("one-1x1", "two-1x1")) for text in legend) == 1
     panel.runs.tree.setCurrentItem(panel.runs.tree.topLevelItem(0))
     with qtbot.waitSignal(panel.openSpecRequested) as opened:
@@ -212,7 +212,10 @@ def test_continue_a_stopped_run_and_show_a_saved_runs_results(qtbot, make_panel)
     panel.runs.continue_button.click()
     wait_idle(qtbot, panel)
     assert panel.ended.status == "completed" and panel.ended.run_dir == run_dir
-    assert recorder.steps[5:] == [5, 6, 7, 8]  # the second epoch again, from the end of the first
+    assert recorder.steps[5:] == [6, 7, 8]  # on from the batch after the stop, mid-epoch
+    x, _ = panel.plots.curves["loss"].getData()
+    assert list(x) == list(range(1, 9))  # the plot shows the whole run, not only the resumed part
+    assert len(panel.plots.curves["val_loss"].getData()[0]) == 2
     panel.results.results = None
     panel.runs.tree.setCurrentItem(panel.runs.tree.topLevelItem(0))
     panel.runs.results_button.click()
@@ -223,13 +226,55 @@ def test_continue_a_stopped_run_and_show_a_saved_runs_results(qtbot, make_panel)
 def test_time_estimate_follows_spec_edits(qtbot, make_panel):
     panel = make_panel(tiny_spec())
     qtbot.waitUntil(lambda: "per epoch on" in panel.controls.estimate.text(), timeout=15_000)
-    assert panel.controls.estimate.text().endswith("per epoch on cpu")
+    assert panel.controls.estimate.text().endswith("per epoch on cpu (rough)")
     assert "MACs per image" in panel.controls.estimate.toolTip()
     bigger = panel.document.spec.copy()
     bigger.layers[0].params["filters"] = 16
     panel.document.apply(bigger, "Set filters")
     assert panel.controls.estimate.text().startswith("Estimating")
     qtbot.waitUntil(lambda: "per epoch on" in panel.controls.estimate.text(), timeout=15_000)
+
+
+def test_an_edit_cancels_a_slow_estimate_and_an_invalid_spec_gets_none(qtbot, make_panel, monkeypatch):
+    from workbench.gui.training import estimate
+
+    measured, real = [], estimate.measure_epoch
+
+    def slow_then_real(spec, device, train, val, cancelled):
+        measured.append(spec.layers[0].params["filters"])
+        if len(measured) == 1:  # the first network takes "forever", but stops when cancelled
+            qtbot.waitUntil(cancelled, timeout=20_000)
+            raise estimate.EstimateCancelled
+        return real(spec, device, train, val, cancelled)
+
+    monkeypatch.setattr(estimate, "measure_epoch", slow_then_real)
+    panel = make_panel(tiny_spec())
+    qtbot.waitUntil(lambda: measured == [8], timeout=15_000)
+    broken = panel.document.spec.copy()
+    broken.layers[0].params["stride"] = 0  # an error
+    panel.document.apply(broken, "Set kernel")
+    assert panel.controls.estimate.text() == "No time estimate: the spec has errors"
+    fixed = broken.copy()
+    fixed.layers[0].params.update(stride=1, filters=12)
+    panel.document.apply(fixed, "Set stride")
+    qtbot.waitUntil(lambda: panel.controls.estimate.text().endswith("(rough)"), timeout=15_000)
+    assert measured == [8, 12]  # the broken spec was never measured; the stale one gave no result
+
+
+def test_after_a_run_the_estimate_shows_the_measured_time(qtbot, make_panel):
+    panel = make_panel(tiny_spec(epochs=1))
+    panel.start()
+    wait_idle(qtbot, panel)
+    text = panel.controls.estimate.text()
+    assert text.endswith("per epoch on cpu (measured)"), text
+    qtbot.wait(estimate_debounce_ms() + 200)
+    assert panel.controls.estimate.text() == text  # not replaced by a rough estimate
+
+
+def estimate_debounce_ms() -> int:
+    from workbench.gui.training.estimate import DEBOUNCE_MS
+
+    return DEBOUNCE_MS
 
 
 def test_shutdown_timeout_detaches_a_busy_thread_instead_of_destroying_it(qtbot, make_panel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
@@ -12,6 +13,8 @@ from workbench.gui.gc_guard import collect_on_gui_thread
 from workbench.gui.files.settings import AppSettings
 from workbench.gui.main_window import APP_TITLE, MainWindow
 from workbench.gui.panels import install_panels
+from workbench.gui.platform_check import platform_problem
+from workbench.gui.input_guard import install_input_guard
 from workbench.presets import preset_names
 
 ORGANIZATION = "CNN Workbench"
@@ -23,6 +26,7 @@ def create_main_window(settings: QSettings | None = None, spec: str | None = Non
 
     ``settings`` is the store for recent files, layout and autosave (default: the user's settings).
     """
+    install_input_guard(QApplication.instance())
     window = MainWindow(AppSettings(settings))
     install_panels(window)
     if spec:
@@ -53,5 +57,9 @@ def main(argv: list[str]) -> int:
     if any(a in ("-h", "--help") for a in argv[1:]):
         print(USAGE)
         return 0
+    problem = platform_problem() if QApplication.instance() is None else None
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     window = start(argv)  # this reference keeps the window alive while the event loop runs
     return QApplication.instance().exec() if window.isVisible() else 1

@@ -52,6 +52,7 @@ class SpecDocument(QObject):
     pathChanged = Signal(str)
     dirtyChanged = Signal(bool)
     markersChanged = Signal()
+    replaced = Signal()  # another spec was opened (open, new, preset): the old one's results no longer apply
 
     def __init__(self, spec: ModelSpec, path: str | Path | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -104,6 +105,7 @@ class SpecDocument(QObject):
         self.dirtyChanged.emit(False)
         if had_markers:
             self.markersChanged.emit()
+        self.replaced.emit()
 
     def mark_unsaved(self) -> None:
         """Flag the document as holding unsaved changes (e.g. after restoring an autosave)."""

@@ -21,6 +21,7 @@ from workbench.gui.editor.stack_view import StackView
 from workbench.gui.files.autosave import Autosaver
 from workbench.gui.files.file_actions import FileActions
 from workbench.gui.files.settings import AppSettings
+from workbench.gui.help_menu import HelpMenu
 from workbench.presets import DEFAULT_PRESET, load_preset
 from workbench.safe_text import printable_line
 from workbench.spec import tree
@@ -109,7 +110,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(_pane("Stack", self.stack_view))
         self.splitter.addWidget(self.right_splitter)
         self.splitter.setSizes(list(DEFAULT_COLUMNS))
-        for i, stretch in enumerate((0, 1, 1)):
+        for i, stretch in enumerate((0, 1, 2)):  # a smaller window takes a third from the stack, the rest from the panels
             self.splitter.setStretchFactor(i, stretch)
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
         self.files.titleChanged.connect(self._update_title)
 
         self._shutdown_hooks: list[Callable[[], object]] = []
+        self._close_checks: list[Callable[[], bool]] = []
         self._panel_holders: dict[QWidget, PanelHolder] = {}
         self.edit_actions = EditActions(self, self.controller, self.focus_name_field)
         ea = self.edit_actions
@@ -168,6 +170,7 @@ class MainWindow(QMainWindow):
             self.pane_toggles.append(toggle)
         self.view_menu.addAction(self._action("Reset layout", self.reset_layout))
         self._panels_separator = self.view_menu.addSeparator()
+        self.help = HelpMenu(self)
 
     def insert_file_action(self, action: QAction) -> None:
         """Add ``action`` to the File menu, above Quit."""
@@ -203,12 +206,18 @@ class MainWindow(QMainWindow):
             height = self.right_splitter.height() or DEFAULT_SIZE[1]
             self.right_splitter.setSizes([int(height * INSPECTOR_SHARE), int(height * (1 - INSPECTOR_SHARE))])
 
-    def set_panel_title(self, widget: QWidget, title: str) -> None:
-        self.panel_tabs.setTabText(self.panel_tabs.indexOf(self._panel_holders[widget]), title)
+    def set_panel_title(self, widget: QWidget, title: str, tooltip: str = "") -> None:
+        index = self.panel_tabs.indexOf(self._panel_holders[widget])
+        self.panel_tabs.setTabText(index, title)
+        self.panel_tabs.setTabToolTip(index, tooltip)
 
     def current_panel(self) -> QWidget | None:
         holder = self.panel_tabs.currentWidget()
         return holder.widget() if holder is not None else None
+
+    def add_close_check(self, check: Callable[[], bool]) -> None:
+        """Ask ``check()`` before closing (before the unsaved-changes prompt); False keeps the window open."""
+        self._close_checks.append(check)
 
     def add_shutdown(self, hook: Callable[[], object]) -> None:
         """Call ``hook()`` when the window closes (after the unsaved-changes prompt): stop background work."""
@@ -277,7 +286,7 @@ class MainWindow(QMainWindow):
         self.right_splitter.setSizes([int(height * INSPECTOR_SHARE), int(height * (1 - INSPECTOR_SHARE))])
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.files.maybe_save():
+        if not all(check() for check in self._close_checks) or not self.files.maybe_save():
             event.ignore()
             return
         self.save_layout()

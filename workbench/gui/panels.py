@@ -18,10 +18,12 @@ from workbench.doctor.findings import Finding
 from workbench.doctor.monitor import TrainingMonitor
 from workbench.export import ModelFileError, load_bundle
 from workbench.gui.doctor import DoctorPanel
+from workbench.gui.doctor.panel import count_text
 from workbench.gui.export import ExportDialog, PredictPanel
 from workbench.gui.insight import InsidePanel
 from workbench.gui.main_window import MainWindow
 from workbench.gui.training import TrainingPanel
+from workbench.gui.training.close_guard import RunningCloseGuard
 from workbench.gui.training.curves import RunCurves
 from workbench.paths import runs_dir
 from workbench.training import RunEnded, RunStarted, open_run
@@ -46,7 +48,7 @@ class Panels:
     # -- doctor ----------------------------------------------------------------------------------
     def show_doctor_count(self, findings: list[Finding]) -> None:
         serious = sum(f.severity in ("error", "warning") for f in findings)
-        self.window.set_panel_title(self.doctor, f"Doctor ({serious})" if serious else "Doctor")
+        self.window.set_panel_title(self.doctor, f"Doctor ({serious})" if serious else "Doctor", count_text(findings))
 
     def on_run_started(self, event: RunStarted) -> None:
         """A new run: the last run's findings no longer apply; say so when the doctor sees errors."""
@@ -132,7 +134,7 @@ class Panels:
         return True
 
     def shutdown(self) -> None:
-        """Stop a running training (its last checkpoint stays resumable), trials and exports."""
+        """Stop a running training (with a checkpoint to continue from), trials and exports."""
         self.training.shutdown(SHUTDOWN_WAIT_S)
         self.doctor.shutdown()
         for dialog in list(self.dialogs):
@@ -169,6 +171,7 @@ def install_panels(window: MainWindow) -> Panels:
     predict.lookRequested.connect(panels.look_at_predicted_image)
     doctor.findingsChanged.connect(panels.show_doctor_count)
     panels.show_doctor_count(doctor.findings())
+    RunningCloseGuard(window, training)
     window.add_shutdown(panels.shutdown)
     window.panels = panels
     return panels

@@ -66,6 +66,14 @@ def save(trainer, path) -> None:
     }
     if trainer.scaler is not None:
         state["scaler"] = trainer.scaler.state_dict()
+    if trainer._batch:  # stopped inside an epoch: what resuming needs to finish it exactly
+        state["batch"] = trainer._batch
+        state["partial"] = {
+            "shuffle": trainer._epoch_shuffle_state,
+            "loss": trainer._epoch_loss.detach().cpu(),
+            "correct": trainer._epoch_correct.detach().cpu(),
+            "count": trainer._epoch_count,
+        }
     save_checkpoint(path, state)
 
 
@@ -100,4 +108,9 @@ def resume(trainer, resume_from) -> Path:
     trainer.best, trainer.final = state.get("best"), state.get("final")
     trainer._best_value, trainer._wait = state.get("best_value"), int(state.get("wait", 0))
     trainer._elapsed = float(state.get("elapsed_s", 0.0))
+    trainer._saved_step = trainer.step
+    partial = state.get("partial")
+    if state.get("batch") and isinstance(partial, dict):
+        trainer._batch, trainer._partial = int(state["batch"]), partial
+        trainer.shuffle_gen.set_state(partial["shuffle"])  # the unfinished epoch's order is drawn again
     return run_dir

@@ -2,9 +2,9 @@
 
 Stop and pause requests are checked between batches. Metrics accumulate on the device and are read
 every ``log_every`` steps and at the end of each epoch, never once per step. The ``last`` checkpoint
-is written when a run starts and at the end of every epoch (``best`` when the monitored metric
-improves); a run stopped in the middle of an epoch resumes from the start of that epoch and then
-repeats exactly what an uninterrupted run would have done.
+is written when a run starts, at the end of every epoch (``best`` when the monitored metric
+improves) and when a stop request ends a run in the middle of an epoch; resuming from it continues
+at the next batch and does exactly what an uninterrupted run would have done.
 """
 
 from __future__ import annotations
@@ -118,6 +118,9 @@ class Trainer:
         self._images_seen = 0
         self._train_seconds = 0.0
         self._fresh = True
+        self._batch = 0  # batches done in the current, unfinished epoch
+        self._partial: dict | None = None  # the unfinished epoch's shuffle state and sums, from a checkpoint
+        self._saved_step = -1  # the step of the last "last" checkpoint
         self.run_dir: Path | None = None
         self._writer: RunWriter | None = None
         if resume_from is not None:
@@ -271,6 +274,8 @@ class Trainer:
         for epoch in range(self.epoch + 1, self.epochs + 1):
             finished = self._train_epoch(epoch)
             if not finished and self._stop.is_set():
+                if self._writer and self.step != self._saved_step:
+                    self._save("last")  # mid-epoch: resuming continues at the next batch
                 return "stopped", self._stop_reason
             self._end_epoch(epoch)
             if self._stop.is_set():
@@ -285,23 +290,31 @@ class Trainer:
         """One pass over the training data; False when it ended early (stop request or step limit)."""
         d = self.data
         n = d.train_x.shape[0]
+        self._epoch_shuffle_state = self.shuffle_gen.get_state()
         perm = torch.randperm(n, generator=self.shuffle_gen).to(d.train_x.device)
         self.model.train()
         zero = torch.zeros((), device=self.device)
         self._epoch_loss, self._epoch_correct, self._epoch_count = zero.clone(), zero.clone(), 0
+        first, partial, self._partial = self._batch, self._partial, None
+        if partial is not None:  # resumed in the middle of this epoch
+            self._epoch_loss += partial["loss"].to(self.device)
+            self._epoch_correct += partial["correct"].to(self.device)
+            self._epoch_count = int(partial["count"])
         win_loss, win_correct = zero.clone(), zero.clone()
         bad_step = torch.full((), -1, dtype=torch.long, device=self.device)
-        batches = epoch_batches(d.train_x, d.train_y, [self._batch_indices(perm, b) for b in range(self.steps_per_epoch)],
+        batches = epoch_batches(d.train_x, d.train_y,
+                                [self._batch_indices(perm, b) for b in range(first, self.steps_per_epoch)],
                                 pin=self.device.type == "cuda")
         try:
-            return self._train_batches(epoch, batches, win_loss, win_correct, bad_step)
+            return self._train_batches(epoch, first, batches, win_loss, win_correct, bad_step)
         finally:
             batches.close()
 
-    def _train_batches(self, epoch: int, batches, win_loss, win_correct, bad_step) -> bool:
+    def _train_batches(self, epoch: int, first: int, batches, win_loss, win_correct, bad_step) -> bool:
         win_count = 0
         win_start = self._epoch_started = time.perf_counter()  # both move on by the time spent paused
-        for b in range(self.steps_per_epoch):
+        for b in range(first, self.steps_per_epoch):
+            self._batch = b
             paused = self._wait_if_paused()
             win_start += paused
             self._epoch_started += paused
@@ -375,7 +388,7 @@ class Trainer:
         val = self._validate()
         if val["loss"] is not None and not math.isfinite(val["loss"]):
             raise _Diverged(self.step)
-        self.epoch = epoch
+        self.epoch, self._batch = epoch, 0
         record = {
             "epoch": epoch, "train_loss": loss_sum / count, "train_acc": correct / count,
             "val_loss": val["loss"], "val_acc": val["acc"], "lr": self.scheduler.lr,
@@ -411,6 +424,8 @@ class Trainer:
     def _save(self, which: str) -> None:
         path = self._writer.checkpoint(which)
         run_state.save(self, path)
+        if which == "last":
+            self._saved_step = self.step
         self._emit(CheckpointEvent(self.epoch, str(path), which))
 
     def _finish(self, status: str, reason: str) -> RunEnded:

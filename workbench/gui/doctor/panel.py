@@ -21,6 +21,7 @@ from workbench.doctor.static_rules import static_findings
 from workbench.doctor.trial import TRIAL_STEPS, TrialResult, try_fixes
 from workbench.gui.doctor.charts import CompareChart, InitChart, TrialChart
 from workbench.gui.doctor.finding_card import FindingCard
+from workbench.gui.doctor.stale_cover import StaleCover
 from workbench.gui.document import SpecDocument
 from workbench.gui.style import MUTED
 from workbench.gui.training.tasks import BackgroundTask
@@ -62,6 +63,9 @@ class DoctorPanel(QWidget):
         self.trial_results: list[TrialResult] = []
         self.comparison: Comparison | None = None
         self._init_key: dict | None = None  # what the shown init report was measured on
+        self._trial_key: dict | None = None  # ... the shown trial runs
+        self._compare_key: dict | None = None  # ... the shown comparison, with the other spec
+        self._compare_other: ModelSpec | None = None
         self._list_empty: bool | None = None
         self._task: BackgroundTask | None = None
         self._stop = threading.Event()
@@ -75,7 +79,7 @@ class DoctorPanel(QWidget):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        bar = QHBoxLayout()
+        bar, second = QHBoxLayout(), QHBoxLayout()  # two rows, so a laptop-sized window shows every button
         title = QLabel("DOCTOR")
         title.setObjectName("paneTitle")
         bar.addWidget(title)
@@ -84,16 +88,17 @@ class DoctorPanel(QWidget):
         self.init_button.setToolTip("Measure one batch of your data through the freshly initialised network")
         self.init_button.clicked.connect(self.run_init_check)
         bar.addWidget(self.init_button)
+        second.addStretch(1)
         self.steps = QSpinBox()
         self.steps.setRange(10, 5000)
         self.steps.setValue(TRIAL_STEPS)
         self.steps.setSuffix(" steps")
         self.steps.setToolTip("Length of each trial run")
-        bar.addWidget(self.steps)
+        second.addWidget(self.steps)
         self.trial_button = QPushButton("Try fixes")
         self.trial_button.setToolTip("Train the network as it is and with each candidate fix briefly, and rank them")
         self.trial_button.clicked.connect(self.run_trials)
-        bar.addWidget(self.trial_button)
+        second.addWidget(self.trial_button)
         self.compare_button = QPushButton("Compare with…")
         self.compare_button.setToolTip("Measure another stack on the same batch and line the two up layer by layer")
         compare_menu = QMenu(self.compare_button)
@@ -108,6 +113,7 @@ class DoctorPanel(QWidget):
         self.stop_button.clicked.connect(self._stop.set)
         bar.addWidget(self.stop_button)
         layout.addLayout(bar)
+        layout.addLayout(second)
 
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -127,22 +133,23 @@ class DoctorPanel(QWidget):
 
         self.tabs = QTabWidget()
         self.init_chart, self.trial_chart, self.compare_chart = InitChart(), TrialChart(), CompareChart()
-        self.checks_label = self._add_chart_tab(
+        self.checks_label, self.init_cover = self._add_chart_tab(
             "Signal per layer", self.init_chart, "Run “Check at initialisation” to see, layer by layer, how much of "
-            "each activation depends on the image.")
-        self.ranking_label = self._add_chart_tab(
+            "each activation depends on the image.", "Check again", self.run_init_check)
+        self.ranking_label, self.trial_cover = self._add_chart_tab(
             "Trial runs", self.trial_chart, "“Try fixes” trains the network as it is and with each candidate fix for "
-            "a few steps and ranks them by how far the loss gets from chance.")
-        self.compare_label = self._add_chart_tab(
+            "a few steps and ranks them by how far the loss gets from chance.", "Try fixes again", self.run_trials)
+        self.compare_label, self.compare_cover = self._add_chart_tab(
             "Compare", self.compare_chart, "“Compare with…” measures another stack on the same batch of images and "
-            "shows, layer by layer, where each one loses the part of the signal that depends on the image.")
+            "shows, layer by layer, where each one loses the part of the signal that depends on the image.",
+            "Compare again", lambda: self.run_compare(self._compare_other))
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter, 1)
 
-    def _add_chart_tab(self, title: str, chart: QWidget, text: str) -> QLabel:
-        """A tab with ``chart`` above a word-wrapped note; returns the note."""
+    def _add_chart_tab(self, title: str, chart: QWidget, text: str, again_text: str, again) -> tuple:
+        """A tab with ``chart`` above a word-wrapped note; returns the note and the page's stale cover."""
         page = QWidget()
         page_layout = QVBoxLayout(page)
         page_layout.addWidget(chart, 1)
@@ -150,7 +157,16 @@ class DoctorPanel(QWidget):
         label.setWordWrap(True)
         page_layout.addWidget(label)
         self.tabs.addTab(page, title)
-        return label
+        return label, StaleCover(page, again_text, again)
+
+    def _update_covers(self) -> None:
+        """Grey out every chart measured on another network than the open one."""
+        current = init_inputs(self.document.spec)
+        reason = "" if self.document.analysis.ok else "the spec changed, and has errors to fix before measuring again."
+        for cover, key in ((self.init_cover, self._init_key), (self.trial_cover, self._trial_key),
+                           (self.compare_cover, self._compare_key)):
+            cover.set_stale(key is not None and key != current, reason)
+            cover.button.setEnabled(self.document.analysis.ok and not self._busy())
 
     # -- findings ------------------------------------------------------------------------------
     def findings(self) -> list[Finding]:
@@ -164,6 +180,7 @@ class DoctorPanel(QWidget):
         if self._stale_note():
             self.status.setText(self._stale_note())
         self._redraw()
+        self._update_covers()
 
     def _init_matches(self, spec: ModelSpec) -> bool:
         """Whether the shown init report still describes ``spec`` (edits to e.g. the epochs do not matter)."""
@@ -238,6 +255,7 @@ class DoctorPanel(QWidget):
             button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.status.setText(message)
+        self._update_covers()
         self._task = BackgroundTask(fn, self)
         self._task.done.connect(on_done)
         self._task.error.connect(self._on_error)
@@ -248,6 +266,7 @@ class DoctorPanel(QWidget):
         for button in (self.init_button, self.trial_button, self.compare_button):
             button.setEnabled(True)
         self.stop_button.setEnabled(False)
+        self._update_covers()
 
     def _on_error(self, message: str) -> None:
         self.status.setText(message)
@@ -273,10 +292,10 @@ class DoctorPanel(QWidget):
         self.checks_label.setText(
             f"Loss {m.loss:.3f} vs ln {self.document.spec.num_classes} = {m.chance_loss:.3f}; input-dependent share "
             f"of the logits {m.logit_share:.3%}. Usual checks: {checks}.")
-        errors = sum(f.severity == "error" for f in report.findings)
-        self.status.setText(f"Checked at initialisation on {m.batch} images: {errors} error(s).")
         self.tabs.setCurrentIndex(0)
         self._redraw()
+        self.status.setText(f"Checked at initialisation on {m.batch} images. {count_text(self.findings())}")
+        self._update_covers()
 
     def run_compare(self, other: ModelSpec) -> None:
         """Measure the open spec and ``other`` at initialisation on one batch of the open spec's data."""
@@ -288,11 +307,13 @@ class DoctorPanel(QWidget):
             self.status.setText("Fix the errors in the spec first: the network cannot be built yet.")
             return
 
+        self._compare_other = other
+
         def work():
             inputs, targets = init_batch(spec)
-            return compare_init(spec, other, inputs, targets)
+            return spec, compare_init(spec, other, inputs, targets)
 
-        self._start(work, self.show_comparison, f"Measuring {spec.name} and {other.name} at initialisation…")
+        self._start(work, self._on_compare_done, f"Measuring {spec.name} and {other.name} at initialisation…")
 
     def _compare_with_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Compare with a spec", "", "Model specs (*.yaml *.yml)")
@@ -305,12 +326,18 @@ class DoctorPanel(QWidget):
             return
         self.run_compare(other)
 
-    def show_comparison(self, comparison: Comparison) -> None:
-        self.comparison = comparison
+    def _on_compare_done(self, result) -> None:
+        spec, comparison = result
+        self.show_comparison(comparison, spec)
+
+    def show_comparison(self, comparison: Comparison, spec: ModelSpec | None = None) -> None:
+        """Show a comparison of ``spec`` (default: the open spec) with another stack."""
+        self.comparison, self._compare_key = comparison, init_inputs(spec or self.document.spec)
         self.compare_chart.show_comparison(comparison)
         self.compare_label.setText(comparison.finding.explanation)
         self.status.setText(f"Compared {comparison.report_a.spec_name} with {comparison.report_b.spec_name}.")
         self.tabs.setCurrentIndex(2)
+        self._update_covers()
 
     def run_trials(self) -> None:
         """Train the spec as it is and with the candidate fixes for a few steps each, off the GUI thread."""
@@ -328,7 +355,7 @@ class DoctorPanel(QWidget):
                                 progress=lambda r, done, total: self._relay.trial.emit(r, done, total))
             return spec, results
 
-        self.trial_results = []
+        self.trial_results, self._trial_key = [], None
         self.trial_chart.reset(math.log(spec.num_classes))
         self.tabs.setCurrentIndex(1)
         self._start(work, self._on_trials_done, f"Trial runs of {steps} steps each…")
@@ -349,7 +376,8 @@ class DoctorPanel(QWidget):
             self.trial_chart.reset(chance)
             for r in ranked:
                 self.trial_chart.add_result(r)
-        self.trial_results = list(ranked)
+        self.trial_results, self._trial_key = list(ranked), init_inputs(spec)
+        self._update_covers()
         lines = []
         for i, r in enumerate(ranked, start=1):
             outcome = f"failed: {r.error}" if r.error else f"final loss {r.final_loss:.3f} ({r.score(chance):+.0%} from chance)"
@@ -366,6 +394,16 @@ class DoctorPanel(QWidget):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self.shutdown()
         super().closeEvent(event)
+
+
+def count_text(findings: list[Finding]) -> str:
+    """'The list shows 2 errors and 1 warning.' — the same counts as the Doctor tab's title."""
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = sum(f.severity == "warning" for f in findings)
+    if not errors and not warnings:
+        return "The list shows no errors or warnings."
+    parts = [f"{n} {word}{'s' if n != 1 else ''}" for n, word in ((errors, "error"), (warnings, "warning")) if n]
+    return f"The list shows {' and '.join(parts)}."
 
 
 def _markers(findings: list[Finding]) -> dict[str, tuple[str, str]]:

@@ -10,6 +10,16 @@ from workbench.gui.editor.controller import EditController
 from workbench.spec import tree
 
 
+def distinct_keys(standard: QKeySequence.StandardKey, *extra: str) -> list[QKeySequence]:
+    """``extra`` and the platform's keys for ``standard``, each once (two equal keys on one action make Qt
+    call the shortcut ambiguous and do nothing)."""
+    keys: list[QKeySequence] = []
+    for key in [*map(QKeySequence, extra), *QKeySequence.keyBindings(standard)]:
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
 class EditActions:
     """Creates the actions, keeps them enabled only when they apply, and fills the Edit menu."""
 
@@ -19,7 +29,7 @@ class EditActions:
         self.undo = stack.createUndoAction(window, "&Undo")
         self.undo.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo = stack.createRedoAction(window, "&Redo")
-        self.redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        self.redo.setShortcuts(distinct_keys(QKeySequence.StandardKey.Redo, "Ctrl+Shift+Z", "Ctrl+Y"))
 
         def action(text: str, shortcut: str, slot) -> QAction:
             act = QAction(text, window)

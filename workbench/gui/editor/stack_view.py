@@ -101,6 +101,13 @@ class StackView(QScrollArea):
         self.column.indicator.raise_()
         self._show_selection(self.controller.selected)
         self.verticalScrollBar().setValue(scroll)
+        self._keep_cards_whole()
+
+    def _keep_cards_whole(self) -> None:
+        """Never narrower than the widest card needs: the splitter takes the room from the other columns."""
+        self.column.layout().activate()
+        bar = self.verticalScrollBar().sizeHint().width()
+        self.setMinimumWidth(self.column.minimumSizeHint().width() + bar + 2 * self.frameWidth())
 
     def _add_card(self, card) -> None:
         card.clicked.connect(self._card_clicked)

@@ -47,6 +47,7 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export trained model")
         self.run_path = Path(run_path)
         self.report: ExportReport | None = None
+        self._showing_outcome = False  # the result line is about the last export
         self._thread: threading.Thread | None = None
         self._relay = _Relay()
         self._relay.done.connect(self._finish)
@@ -120,6 +121,10 @@ class ExportDialog(QDialog):
 
     def _format_changed(self) -> None:
         key = self.selected_format()
+        if self._showing_outcome and not self.busy():  # an earlier export's result is not about this format
+            self._showing_outcome = False
+            self.report = None
+            self.result_label.setVisible(False)
         current = self.path_edit.text().strip()
         if current:
             folder = Path(current).parent
@@ -187,6 +192,7 @@ class ExportDialog(QDialog):
         else:
             self.report = None
             self._show_error(outcome)
+        self._showing_outcome = True
         self.finished_export.emit(outcome)
 
     def _show_error(self, text: str) -> None:
@@ -198,6 +204,15 @@ class ExportDialog(QDialog):
             f"color: {colour}; background: {background}; border-radius: 4px; padding: 6px;"
         )
         self.result_label.setVisible(True)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow the dialog so every line of the (word-wrapped) result shows."""
+        layout = self.layout()
+        layout.activate()
+        need = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
+        if need > self.height():
+            self.resize(self.width(), need)
 
     def done(self, result: int) -> None:
         """Closing waits for a running export (a few seconds at most) so its file is complete."""

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetrics
 
 from workbench.gui.style import ACCENT, ACCENT_SOFT, MUTED, TEXT
 from workbench.predict import ClassScore
 from workbench.safe_text import printable_line
+
+INSIDE_FROM = 0.7  # bars longer than this show their percentage inside
+MIN_AXIS_WIDTH = 60
 
 
 class ProbabilityChart(pg.PlotWidget):
@@ -20,7 +24,7 @@ class ProbabilityChart(pg.PlotWidget):
         self.setXRange(0, 1.15, padding=0)
         self.getAxis("bottom").setLabel("probability")
         self.getAxis("bottom").setTicks([[(v / 4, f"{v * 25}%") for v in range(5)]])
-        self.getAxis("left").setWidth(90)
+        self.getAxis("left").setWidth(MIN_AXIS_WIDTH)
         self.setMinimumHeight(160)
         self.labels: list[str] = []
         self.values: list[float] = []
@@ -48,11 +52,14 @@ class ProbabilityChart(pg.PlotWidget):
         self.bars = pg.BarGraphItem(x0=0, y=ys, height=0.6, width=self.values, brushes=brushes, pen=pg.mkPen(ACCENT))
         self.addItem(self.bars)
         for y, value in zip(ys, self.values):
-            text = pg.TextItem(f"{value:.1%}", color=TEXT, anchor=(0, 0.5))
-            text.setPos(value + 0.01, y)
+            inside = value > INSIDE_FROM  # a long bar carries its label inside, so "95.0%" is not cut at the edge
+            text = pg.TextItem(f"{value:.1%}", color="w" if inside else TEXT, anchor=(1, 0.5) if inside else (0, 0.5))
+            text.setPos(value - 0.01 if inside else value + 0.01, y)
             self.addItem(text)
             self._texts.append(text)
         self.getAxis("left").setTicks([[(y, name) for y, name in zip(ys, self.labels)]])
+        widest = max(QFontMetrics(self.getAxis("left").font()).horizontalAdvance(name) for name in self.labels)
+        self.getAxis("left").setWidth(max(MIN_AXIS_WIDTH, widest + 14))  # whole class names, not "squ"
         self.setYRange(-0.6, count - 0.4, padding=0)
         self.setXRange(0, 1.15, padding=0)
 

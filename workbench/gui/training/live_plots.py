@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 from workbench.gui.training.curves import RunCurves
 
 REDRAW_HZ = 5
+MIN_HEIGHT = 260  # px: loss above, accuracy and learning rate below, each with a readable axis
 MAX_DRAW_SHARE = 0.25  # at most this share of the GUI thread's time goes to redrawing the plots
 OVERLAY_COLOURS = ("#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
 
@@ -81,10 +82,14 @@ class LivePlots(QWidget):
         self.plots: dict[str, pg.PlotItem] = {}
         self._extents: dict[str, _Extent] = {}
         self._lr_top = 0.0
-        for key, label, row, col, span in (("loss", "loss", 0, 0, 2), ("acc", "accuracy", 1, 0, 1),
-                                            ("lr", "learning rate", 1, 1, 1)):
+        # the legend has a row of its own above the plots, so it never covers a curve
+        self.legend = pg.LegendItem(colCount=3, labelTextSize="8pt", verSpacing=-6, horSpacing=12)
+        self.view.addItem(self.legend, row=0, col=0, colspan=2)
+        for key, label, row, col, span in (("loss", "loss", 1, 0, 2), ("acc", "accuracy", 2, 0, 1),
+                                            ("lr", "learning rate", 2, 1, 1)):
             plot = self.view.addPlot(row=row, col=col, colspan=span)
             plot.setLabel("left", label)
+            plot.getAxis("left").enableAutoSIPrefix(False)  # a "(×0.001)" suffix made the label run over the plot above
             plot.setLabel("bottom", "step")
             plot.showGrid(x=True, y=True, alpha=0.2)
             self._extents[key] = _Extent()
@@ -93,14 +98,11 @@ class LivePlots(QWidget):
                 plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
-            if key != "lr":  # the axis names the one lr curve; a legend would hide it
-                corner = (-4, -4) if key == "acc" else (-4, 4)  # accuracy rises to the top right
-                plot.addLegend(offset=corner, labelTextSize="8pt", verSpacing=-6, brush=(255, 255, 255, 210))
             self.plots[key] = plot
         self.plots["acc"].setYRange(0.0, 1.0, padding=0.03)
         self.plots["acc"].enableAutoRange(axis="y", enable=False)
-        self.view.ci.layout.setRowStretchFactor(0, 3)
-        self.view.ci.layout.setRowStretchFactor(1, 2)
+        self.view.ci.layout.setRowStretchFactor(1, 3)
+        self.view.ci.layout.setRowStretchFactor(2, 2)
         self.view.ci.layout.setColumnStretchFactor(0, 3)
         self.view.ci.layout.setColumnStretchFactor(1, 2)
 
@@ -110,15 +112,13 @@ class LivePlots(QWidget):
             self.curves[name] = pg.PlotDataItem([], [], pen=pen, name=legend, **extra)
             # single-step spikes may leave the view: the smoothed and validation curves set the range
             self.plots[plot].addItem(self.curves[name], ignoreBounds=name in ("loss", "acc"))
-        self.chance = pg.InfiniteLine(
-            angle=0,
-            movable=False,
-            pen=pg.mkPen("#555555", width=1, style=Qt.PenStyle.DashLine),
-            label="chance",
-            labelOpts={"position": 0.08, "color": "#444444", "fill": (255, 255, 255, 200), "anchors": [(0, 0), (0, 0)]},
-        )
+            if plot != "lr":  # the axis names the one lr curve
+                self.legend.addItem(self.curves[name], legend)
+        chance_pen = pg.mkPen("#555555", width=1, style=Qt.PenStyle.DashLine)
+        self.chance = pg.InfiniteLine(angle=0, movable=False, pen=chance_pen)
         self.chance.setVisible(False)
         self.plots["loss"].addItem(self.chance)
+        self.chance_key = pg.PlotDataItem([], [], pen=chance_pen)  # names the line in the legend, off the curves
         self._overlay_items: list[tuple[pg.PlotItem, pg.PlotDataItem]] = []
         self._run: RunCurves | None = None
         self._drawn_version = -1
@@ -128,6 +128,7 @@ class LivePlots(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
+        self.setMinimumHeight(MIN_HEIGHT)  # below this the panel scrolls; the curves stay readable
 
     def set_run(self, curves: RunCurves | None, num_classes: int) -> None:
         """Follow ``curves`` (the live run) and draw ln(classes) as the chance level of the loss."""
@@ -135,7 +136,8 @@ class LivePlots(QWidget):
         self._drawn_version = -1
         if num_classes > 1:
             self.chance.setValue(math.log(num_classes))
-            self.chance.label.setFormat(f"chance: ln({num_classes}) = {math.log(num_classes):.2f}")
+            self.legend.removeItem(self.chance_key)
+            self.legend.addItem(self.chance_key, f"chance: ln({num_classes}) = {math.log(num_classes):.2f}")
             self.chance.setVisible(True)
             self._extents["loss"].set_y(0.0, math.log(num_classes))
         self.redraw()
@@ -196,6 +198,7 @@ class LivePlots(QWidget):
         """Draw finished runs over the live curves, one colour per run, named in the legends."""
         for plot, item in self._overlay_items:
             plot.removeItem(item)
+            self.legend.removeItem(item)
         self._overlay_items = []
         for i, (name, curves) in enumerate(runs):
             colour = OVERLAY_COLOURS[i % len(OVERLAY_COLOURS)]
@@ -210,7 +213,9 @@ class LivePlots(QWidget):
                     continue
                 pen = pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
                 extra = {"symbol": symbol, "symbolSize": 6, "symbolBrush": colour, "symbolPen": None} if symbol else {}
-                item = self.plots[plot].plot(x, y, pen=pen, name=legend, **extra)
+                item = self.plots[plot].plot(x, y, pen=pen, **extra)
+                if legend:
+                    self.legend.addItem(item, legend)
                 self._overlay_items.append((self.plots[plot], item))
         self._fit_step_axes()
         self._fit_lr_axis()

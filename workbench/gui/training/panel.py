@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QThread, Signal, Slot
@@ -16,7 +17,7 @@ from workbench.gui.document import SpecDocument
 from workbench.gui.insight.recording_options import RecordingOptions
 from workbench.gui.training.curves import RunCurves
 from workbench.gui.training.data_chooser import DataChooser
-from workbench.gui.training.estimate import EpochEstimate, EpochEstimator
+from workbench.gui.training.estimate import EpochEstimate, EpochEstimator, format_duration
 from workbench.gui.training.follow_worker import FollowWorker, launch_all_gpus
 from workbench.gui.training.live_plots import LivePlots
 from workbench.gui.training.lr_finder import LRFinderDialog
@@ -33,7 +34,7 @@ from workbench.training.validation import ValidationResults, predict_run
 MAX_LOG_EVERY = 10
 ENDED_TEXT = {
     "completed": "Run completed.",
-    "stopped": "Run stopped; its last checkpoint is kept.",
+    "stopped": "Run stopped; Continue run goes on from where it stopped.",
     "diverged": "Run diverged",
     "failed": "Run failed",
 }
@@ -55,6 +56,7 @@ class TrainingPanel(QWidget):
     runStarted = Signal(object)  # RunStarted
     runFinished = Signal(object)  # RunEnded
     exportRequested = Signal(str)  # path of a run to export
+    idle = Signal()  # the worker thread of a run has finished
 
     def __init__(self, document: SpecDocument, parent: QWidget | None = None):
         super().__init__(parent)
@@ -120,6 +122,7 @@ class TrainingPanel(QWidget):
         self.estimator.estimated.connect(self._show_estimate)
         self.estimator.failed.connect(lambda text: self.controls.estimate.setText("No estimate: " + text.splitlines()[-1]))
         document.changed.connect(self._request_estimate)
+        document.replaced.connect(self._forget_last_run)
         self.settings.deviceChanged.connect(self._request_estimate)
         self.data_chooser.previewChanged.connect(self._request_estimate)
         self.plots.set_run(None, document.spec.num_classes)
@@ -185,6 +188,7 @@ class TrainingPanel(QWidget):
             log_every=self._log_every(spec),
             callbacks=tuple(factory(spec) for factory in self._callback_factories) + tuple(recorders.callbacks),
             resume_from=resume_from,
+            expected_points=self._expected_steps(spec) // self._log_every(spec),
             listeners=tuple(recorders.listeners),
         )
         return self._begin(worker, spec.num_classes)
@@ -203,12 +207,15 @@ class TrainingPanel(QWidget):
 
     def _begin(self, worker, num_classes: int) -> bool:
         self.started, self.ended, self._run_clock = None, None, None
+        self._lock_settings(True)
+        self.tabs.setCurrentWidget(self.curves_page)
         self.worker = worker
         self.worker.event.connect(self._on_event)
         self.worker.failed.connect(self._show_error)
         self.worker.results.connect(self._show_results)
         self.plots.set_run(self.worker.curves, num_classes)
         self.plots.start()
+        self.estimator.cancel()
         self.estimator.enabled = False
         self.controls.set_state("running")
         self.controls.pause_button.setEnabled(getattr(worker, "can_pause", True))
@@ -230,6 +237,7 @@ class TrainingPanel(QWidget):
         self.results.summary.setText(f"Predicting the validation images of {record.name}…")
         self.tabs.setCurrentWidget(self.results)
         task = BackgroundTask(lambda: predict_run(record), self)
+        task.results_label = f"run {record.name}, its best checkpoint"
         task.done.connect(self._show_results)
         task.error.connect(self._show_error)
         task.finished.connect(self._forget_finished_tasks)
@@ -248,7 +256,7 @@ class TrainingPanel(QWidget):
             self.controls.set_state("running")
 
     def stop(self) -> None:
-        """Stop after the current batch; the run ends "stopped" and keeps its last checkpoint."""
+        """Stop after the current batch; the run ends "stopped" with a checkpoint to continue from."""
         if self.worker is not None:
             self.worker.request_stop()
             self.controls.set_state("stopping")
@@ -257,8 +265,8 @@ class TrainingPanel(QWidget):
     def shutdown(self, timeout_s: float = 10.0) -> bool:
         """Stop a running training and wait for every worker thread; True when all of them finished.
 
-        A run stopped this way keeps the checkpoint of its last completed epoch and can be continued. A run
-        the app only follows (trained by another process) is left running."""
+        A run stopped this way keeps a checkpoint of the batch it stopped at and can be continued. A run the
+        app only follows (trained by another process) is left running."""
         ms = int(timeout_s * 1000)
         self.plots.timer.stop()
         finished = self.estimator.wait(ms) and self.data_chooser.wait(ms)
@@ -271,16 +279,23 @@ class TrainingPanel(QWidget):
             finished = wait_or_keep(self.thread, ms) and finished
         return finished
 
-    def _log_every(self, spec: ModelSpec) -> int:
+    def _steps_per_epoch(self, spec: ModelSpec) -> int:
         counts = self.data_chooser.image_counts()
-        steps = math.ceil(counts[0] / spec.training_value("batch_size")) if counts else MAX_LOG_EVERY * 20
-        return max(1, min(MAX_LOG_EVERY, steps // 20))
+        return math.ceil(counts[0] / spec.training_value("batch_size")) if counts else MAX_LOG_EVERY * 20
+
+    def _expected_steps(self, spec: ModelSpec) -> int:
+        return self._steps_per_epoch(spec) * int(spec.training_value("epochs"))
+
+    def _log_every(self, spec: ModelSpec) -> int:
+        return max(1, min(MAX_LOG_EVERY, self._steps_per_epoch(spec) // 20))
 
     # --- events from the worker (queued onto the GUI thread) -----------------------------------------
     @Slot(object)
     def _on_event(self, event: Any) -> None:
         if isinstance(event, RunStarted):
             self.started = event
+            if event.run_dir and self.worker is not None:
+                self.worker.results_label = f"run {Path(event.run_dir).name}, weights at its end"
             self.runStarted.emit(event)
             if event.run_dir:
                 self.runs.add_session_run(event.run_dir)
@@ -315,23 +330,45 @@ class TrainingPanel(QWidget):
 
     @Slot(object)
     def _show_results(self, results: ValidationResults | None) -> None:
+        label = getattr(self.sender(), "results_label", "")
         if results is None:
-            self.results.summary.setText("This run has no validation images.")
+            self.results.summary.setText(f"{label[0].upper() + label[1:] if label else 'This run'}: "
+                                         "no validation images.")
             return
-        self.results.show_results(results)
+        self.results.show_results(results, label)
 
     @Slot()
     def _on_thread_finished(self) -> None:
         self.plots.stop()
         self.worker, self.thread = None, None
         self.controls.set_state("idle")
+        self._lock_settings(False)
         if self.controls.progress.maximum() == 0:  # ended before its first step
             self.controls.progress.setRange(0, 1)
         if self.ended is None and self.controls.banner.isHidden():
             self.controls.status.setText("Ready.")
         self.runs.refresh()
         self.estimator.enabled = True
-        self._request_estimate()
+        if not self._show_measured_time(self.ended):
+            self._request_estimate()
+        self.idle.emit()
+
+    def _lock_settings(self, locked: bool) -> None:
+        """The data and settings pages are read-only while a run trains (it trains a snapshot of them)."""
+        note = "Locked while a run trains; the next run uses what you set here." if locked else ""
+        for page in (self.data_chooser, self.settings):
+            page.setEnabled(not locked)
+            self.tabs.setTabToolTip(self.tabs.indexOf(page), note)
+
+    def _forget_last_run(self) -> None:
+        """Another spec was opened: the last run's status and progress are not about it."""
+        if self.worker is not None:
+            return
+        self.started, self.ended = None, None
+        self.controls.banner.hide()
+        self.controls.status.setText("Ready.")
+        self.controls.progress.setRange(0, 1)
+        self.controls.progress.setValue(0)
 
     def _show_progress(self) -> None:
         worker, started = self.worker, self.started
@@ -356,9 +393,25 @@ class TrainingPanel(QWidget):
         if counts is None or self.worker is not None:
             return
         self._estimate = None
+        self.controls.estimate.setToolTip("")
+        if any(p.severity == "error" for p in self.document.analysis.problems):
+            self.estimator.cancel()
+            self.controls.estimate.setText("No time estimate: the spec has errors")
+            return
         self.controls.estimate.setText("Estimating the time per epoch…")
         device = self.settings.device
         self.estimator.request(self.document.spec, "cuda:0" if device == ALL_GPUS else device, *counts)
+
+    def _show_measured_time(self, ended: RunEnded | None) -> bool:
+        """Show the last epoch's time of the run that just ended (True), if it finished an epoch."""
+        final = ended.final if ended is not None else None
+        if not final or not final.get("seconds") or self.started is None:
+            return False
+        self.controls.estimate.setText(
+            f"{format_duration(final['seconds'])} per epoch on {self.started.device} (measured)"
+        )
+        self.controls.estimate.setToolTip("The last run's last epoch, training and validation; an edit estimates again.")
+        return True
 
     def _show_estimate(self, estimate: EpochEstimate) -> None:
         if self.worker is None:

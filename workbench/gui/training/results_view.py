@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -66,14 +68,14 @@ class ResultsView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
 
-    def show_results(self, results: ValidationResults) -> None:
+    def show_results(self, results: ValidationResults, source: str = "") -> None:
+        """Show ``results``; ``source`` says which run (and weights) they come from."""
         self.results = results
         names, confusion = results.class_names, results.confusion
         total = int(confusion.sum())
         mistakes = total - int(np.trace(confusion))
-        self.summary.setText(
-            f"Validation accuracy {results.accuracy:.1%} on {total} images ({mistakes} mistakes)."
-        )
+        text = f"alidation accuracy {results.accuracy:.1%} on {total} images ({mistakes} mistakes)."
+        self.summary.setText(f"<b>{escape(source[0].upper() + source[1:])}</b>: v{text}" if source else f"V{text}")
         self._fill_matrix(names, confusion, results.per_class_accuracy)
         self._fill_grid(results)
 

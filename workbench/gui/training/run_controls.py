@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QSizePolicy,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -58,7 +57,7 @@ class RunControls(QWidget):
         super().__init__(parent)
         self.estimate = QLabel("Estimating the time per epoch…")
         self.estimate.setStyleSheet("color: #555555;")
-        self.estimate.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the panel
+        self.estimate.setWordWrap(True)  # a narrow panel gives it a second line rather than cutting it
         self.start_button = QPushButton("Start")
         self.start_button.setToolTip("Train a snapshot of the current spec.")
         self.start_button.clicked.connect(self.startClicked)
@@ -79,7 +78,7 @@ class RunControls(QWidget):
         buttons.addWidget(self.progress, 1)
         lines = QHBoxLayout()
         lines.addWidget(self.status, 1)
-        lines.addWidget(self.estimate, 1, Qt.AlignmentFlag.AlignRight)
+        lines.addWidget(self.estimate, 1)
         self.estimate.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QPushButton,
     QTreeWidget,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui.training.curves import RunCurves
+from workbench.gui.training.run_names import run_label
 from workbench.training.runs import RunRecord, list_runs
 
 COLUMNS = ("Spec", "Date", "Status", "Best acc")
@@ -31,10 +32,6 @@ def best_accuracy(record: RunRecord) -> float | None:
 def run_date(record: RunRecord) -> str:
     started = str(record.meta.get("started", ""))
     return started.replace("T", " ")[:19] if started else record.path.name[:15]
-
-
-def spec_name(record: RunRecord) -> str:
-    return str(record.meta.get("spec_name") or record.name)
 
 
 class RunsList(QWidget):
@@ -57,6 +54,8 @@ class RunsList(QWidget):
         self.tree.setHeaderLabels(COLUMNS)
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
+        self.tree.setWordWrap(True)  # long run names take two lines instead of being cut to "overfeat-sm…"
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, len(COLUMNS)):
@@ -81,11 +80,11 @@ class RunsList(QWidget):
         self.follow_button.setToolTip("Plot a run that is training in another process (e.g. on the command line) "
                                       "as it goes; Stop stops it and keeps its checkpoint.")
         self.follow_button.clicked.connect(lambda: self._emit_current(self.followRequested))
-        buttons = QHBoxLayout()
-        for button in (self.refresh_button, self.open_button, self.results_button, self.continue_button,
-                       self.follow_button, self.export_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        buttons = QGridLayout()  # two rows: the six buttons fit the panel of a laptop-sized window
+        for i, button in enumerate((self.refresh_button, self.open_button, self.results_button,
+                                    self.continue_button, self.follow_button, self.export_button)):
+            buttons.addWidget(button, i // 3, i % 3)
+        buttons.setColumnStretch(3, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree)
@@ -108,13 +107,13 @@ class RunsList(QWidget):
         bold.setBold(True)
         for path, record in self._records.items():
             best = best_accuracy(record)
-            item = QTreeWidgetItem(
-                [spec_name(record), run_date(record), record.status, "—" if best is None else f"{best:.1%}"]
-            )
+            label, changes = run_label(record)
+            item = QTreeWidgetItem([label, run_date(record), record.status, "—" if best is None else f"{best:.1%}"])
             item.setData(0, Qt.ItemDataRole.UserRole, path)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(0, Qt.CheckState.Checked if path in ticked else Qt.CheckState.Unchecked)
-            item.setToolTip(0, f"{path}{' (this session)' if path in self.session_runs else ''}")
+            session = " (this session)" if path in self.session_runs else ""
+            item.setToolTip(0, f"{label}\n{changes + chr(10) if changes else ''}{path}{session}")
             item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if path in self.session_runs:
                 for col in range(len(COLUMNS)):
@@ -157,7 +156,7 @@ class RunsList(QWidget):
             record = self._records[path]
             if path not in self._curves:
                 self._curves[path] = RunCurves.from_record(record.steps, record.epochs)
-            runs.append((f"{spec_name(record)} {run_date(record)[-8:]}", self._curves[path]))
+            runs.append((f"{run_label(record)[0]} {run_date(record)[-8:]}", self._curves[path]))
         self.overlaysChanged.emit(runs)
 
     def _update_buttons(self) -> None:

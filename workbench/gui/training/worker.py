@@ -7,13 +7,14 @@ import sys
 import threading
 
 import torch
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from workbench.gui.training.curves import RunCurves
 from workbench.gui.training.tasks import user_message
 from workbench.training.validation import predict_validation
 from workbench.spec import ModelSpec
 from workbench.training.events import EpochEvent, StepEvent
+from workbench.training.runs import RunRecord
 from workbench.training.trainer import Trainer
 
 GIL_SWITCH_INTERVAL_S = 0.001
@@ -34,11 +35,12 @@ class TrainingWorker(QObject):
         log_every: int,
         callbacks: tuple = (),
         resume_from: str | None = None,
+        expected_points: int | None = None,
         listeners: tuple = (),
     ):
         super().__init__()
         self.spec = spec
-        self.curves = RunCurves()
+        self.curves = RunCurves(expected_points)
         self.latest_step: StepEvent | None = None
         self._device, self._log_every, self.callbacks = device, log_every, tuple(callbacks)
         self._resume_from = resume_from
@@ -79,6 +81,10 @@ class TrainingWorker(QObject):
         except Exception as exc:  # the user sees the message; the app keeps running
             self.failed.emit(user_message(exc))
         finally:
+            # hand this object back to the GUI thread, which holds its last reference and deletes it
+            app = QCoreApplication.instance()
+            if app is not None:
+                self.moveToThread(app.thread())
             self.finished.emit()
 
     def _train(self) -> None:
@@ -89,6 +95,8 @@ class TrainingWorker(QObject):
             log_every=self._log_every,
             resume_from=self._resume_from,
         )
+        if self._resume_from is not None:
+            self._load_history(trainer)
         trainer.add_listener(self._on_event)
         for listener in self.listeners:
             trainer.add_listener(listener)
@@ -106,6 +114,13 @@ class TrainingWorker(QObject):
             results = predict_validation(trainer.model, trainer.data)
             if results is not None:
                 self.results.emit(results)
+
+    def _load_history(self, trainer: Trainer) -> None:
+        """Put the resumed run's curves up to its checkpoint in front of the new steps."""
+        record = RunRecord(self._resume_from)
+        steps = [row for row in record.steps if row.get("step", 0) <= trainer.step]
+        epochs = [row for row in record.epochs if row.get("epoch", 0) <= trainer.epoch]
+        self.curves.add_history(steps, epochs)
 
     def _on_event(self, event) -> None:
         if isinstance(event, StepEvent):
