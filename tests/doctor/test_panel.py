@@ -117,3 +117,20 @@ def test_a_chart_of_another_network_is_covered_until_checked_again(panel, qtbot)
     assert panel.init_chart.names != first_names
     panel.document.undo_stack.undo()  # back to the first network: the chart is stale again
     assert panel.init_cover.isVisible()
+
+
+
+def test_trials_that_do_not_learn_add_the_verdict_until_the_spec_changes(panel):
+    from workbench.doctor.trial import AS_IS, TrialResult, learning_verdict
+
+    spec = panel.document.snapshot()
+    stuck = TrialResult(AS_IS, spec)
+    stuck.losses = [(1, 1.10), (10, 1.10)]  # ln 3 = 1.099: the trial sat at chance
+    panel.show_trials(spec, [stuck], learning_verdict(spec, [], [stuck], 10))
+    assert "does-not-learn" in [c.finding.rule for c in _cards(panel)]
+    edited = panel.document.snapshot()
+    edited.training["lr"] = 0.02  # a training setting: the trials no longer describe this spec
+    panel.document.apply(edited, "Set lr")
+    assert "does-not-learn" not in [c.finding.rule for c in _cards(panel)]
+    panel.document.undo_stack.undo()
+    assert "does-not-learn" in [c.finding.rule for c in _cards(panel)]

@@ -18,7 +18,7 @@ from workbench.doctor.findings import SEVERITIES, Finding, Fix, sort_findings
 from workbench.doctor.init_check import InitReport, check_init, init_inputs
 from workbench.doctor.report import candidate_fixes
 from workbench.doctor.static_rules import static_findings
-from workbench.doctor.trial import TRIAL_STEPS, TrialResult, try_fixes
+from workbench.doctor.trial import TRIAL_STEPS, TrialResult, learning_verdict, try_fixes
 from workbench.gui.doctor.charts import CompareChart, InitChart, TrialChart
 from workbench.gui.doctor.finding_card import FindingCard
 from workbench.gui.doctor.stale_cover import StaleCover
@@ -59,6 +59,8 @@ class DoctorPanel(QWidget):
         self.document = document
         self.static: list[Finding] = []
         self.training: list[Finding] = []
+        self.verdict: list[Finding] = []  # the trial runs' verdict ("does not learn") ...
+        self._verdict_spec: dict | None = None  # ... for this spec, training settings included
         self.init_report: InitReport | None = None
         self.trial_results: list[TrialResult] = []
         self.comparison: Comparison | None = None
@@ -172,7 +174,8 @@ class DoctorPanel(QWidget):
     def findings(self) -> list[Finding]:
         """Everything shown now: static, init (while it matches the spec) and training findings."""
         init = self.init_report.findings if self.init_report and self._init_matches(self.document.spec) else []
-        return sort_findings(self.static + init + self.training)
+        verdict = self.verdict if self._verdict_spec == self.document.spec.to_dict() else []
+        return sort_findings(self.static + init + self.training + verdict)
 
     def refresh(self) -> None:
         """Re-run the static rules on the current spec and redraw the list and the layer markers."""
@@ -353,7 +356,8 @@ class DoctorPanel(QWidget):
             fixes = candidate_fixes(spec, static + report.findings)
             results = try_fixes(spec, fixes, steps=steps, should_stop=self._stop.is_set,
                                 progress=lambda r, done, total: self._relay.trial.emit(r, done, total))
-            return spec, results
+            stopped = self._stop.is_set() or len(results) < len(fixes) + 1
+            return spec, results, [] if stopped else learning_verdict(spec, fixes, results, steps)
 
         self.trial_results, self._trial_key = [], None
         self.trial_chart.reset(math.log(spec.num_classes))
@@ -366,17 +370,20 @@ class DoctorPanel(QWidget):
         self.status.setText(f"Trial {done} of {total} done: {result.label}")
 
     def _on_trials_done(self, result) -> None:
-        spec, ranked = result
-        self.show_trials(spec, ranked)
+        spec, ranked, verdict = result
+        self.show_trials(spec, ranked, verdict)
 
-    def show_trials(self, spec, ranked: list[TrialResult]) -> None:
-        """Show ranked trial results (best first) with an apply button for the best fix."""
+    def show_trials(self, spec, ranked: list[TrialResult], verdict: list[Finding] = ()) -> None:
+        """Show ranked trial results (best first); ``verdict`` (a "does not learn" finding, from all the trials
+        run to the end) joins the list of findings with its fix while the spec is unchanged."""
         chance = math.log(spec.num_classes)
         if not self.trial_results:
             self.trial_chart.reset(chance)
             for r in ranked:
                 self.trial_chart.add_result(r)
         self.trial_results, self._trial_key = list(ranked), init_inputs(spec)
+        self.verdict, self._verdict_spec = list(verdict), spec.to_dict()
+        self._redraw()
         self._update_covers()
         lines = []
         for i, r in enumerate(ranked, start=1):
