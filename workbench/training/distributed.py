@@ -95,10 +95,11 @@ class DistributedTrainer(Trainer):
     def _batch_indices(self, perm: torch.Tensor, b: int) -> torch.Tensor:
         return super()._batch_indices(perm, b).tensor_split(self.world_size)[self.rank]
 
-    def _train_batches(self, epoch, batches, win_loss, win_correct, bad_step) -> bool:
+    def _train_batches(self, epoch, first, batches, win_loss, win_correct, bad_step) -> bool:
         n = self.data.train_x.shape[0]
-        self._global_sizes = iter([min(self.batch_size, n - b * self.batch_size) for b in range(self.steps_per_epoch)])
-        return super()._train_batches(epoch, batches, win_loss, win_correct, bad_step)
+        self._global_sizes = iter([min(self.batch_size, n - b * self.batch_size)
+                                   for b in range(first, self.steps_per_epoch)])
+        return super()._train_batches(epoch, first, batches, win_loss, win_correct, bad_step)
 
     def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return self._loss_sum(logits.float(), y) * (self.world_size / next(self._global_sizes))
