@@ -81,10 +81,10 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(monkeypatch, spec_file, tmp_pa
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
     monkeypatch.setattr(train_cmd.ProgressBar, "__call__", original)
-    assert main(["train", "--resume", str(run.path)]) == 0  # from the checkpoint written at the start
+    assert main(["train", "--resume", str(run.path)]) == 0  # from the mid-epoch checkpoint written at step 1
     record = open_run(run.path)
     assert record.status == "completed" and [e["epoch"] for e in record.epochs] == [1, 2]
-    assert [s["step"] for s in record.steps] == [3, 6]  # the interrupted attempt's records are replaced
+    assert [s["step"] for s in record.steps] == [1, 3, 6]  # step 1 is in the checkpoint; the rest follows it
 
 
 def test_resume_from_the_command_line(monkeypatch, spec_file, tmp_path, capsys):

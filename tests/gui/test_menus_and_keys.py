@@ -58,6 +58,7 @@ def test_every_menu_shortcut_is_unique_and_fires_its_action(qtbot, window):
     for action in actions:
         for key in action.shortcuts():
             spy.hits.clear()
+            action.setEnabled(True)  # some follow the selection (Unwrap needs a block): the key is what is tested
             QTest.keySequence(window.stack_view, key)
             assert spy.hits == [(action, False)], (action.text(), key.toString())
 
