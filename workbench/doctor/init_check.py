@@ -140,7 +140,7 @@ def _weakness(spec: ModelSpec, m: Measurement, gains: dict[str, float]) -> tuple
 def _lowers(fix: Fix, spec: ModelSpec, severity: str, inputs: torch.Tensor, targets: torch.Tensor, seed) -> bool:
     """Whether ``fix``, measured on the same batch, clears the weakness or makes it less severe."""
     fixed = fix(spec)
-    m = measure(fixed, inputs, targets, seed=seed)
+    m = measure(fixed, inputs, targets, seed=seed, backward=False)  # the weakness is read off the forward pass
     found = _weakness(fixed, m, signal_gains(fixed, m))
     return found is None or SEVERITIES.index(found[1]) > SEVERITIES.index(severity)
 

@@ -40,15 +40,19 @@ class LayerStats:
         return asdict(self)
 
 
-def signal_share(values: torch.Tensor) -> float:
-    """Mean over units of Var_n(a)/E_n(a²) for a batch ``values`` of shape (N, ...)."""
-    a = values.detach().flatten(1).double()
+def _share_of(a: torch.Tensor, var: torch.Tensor) -> float:
+    """Mean over units of Var_n(a)/E_n(a²), given a batch ``a`` (N × units, float64) and its per-unit variance."""
     power = (a * a).mean(0)
     alive = power > 1e-30
     if not bool(alive.any()):
         return 0.0
-    var = a.var(0, unbiased=False)
     return float((var[alive] / power[alive]).mean())
+
+
+def signal_share(values: torch.Tensor) -> float:
+    """Mean over units of Var_n(a)/E_n(a²) for a batch ``values`` of shape (N, ...)."""
+    a = values.detach().flatten(1).double()
+    return _share_of(a, a.var(0, unbiased=False))
 
 
 def has_relu_output(module: nn.Module) -> bool:
@@ -70,14 +74,16 @@ def _signal_std(values: torch.Tensor) -> float:
 
 
 def _stats(name: str, kind: str, out: torch.Tensor, relu: bool) -> LayerStats:
-    v = out.detach().double()
+    v = out.detach().double()  # converted and checked once: these tensors are the largest the doctor handles
     finite = bool(torch.isfinite(v).all())
+    flat = v.flatten(1)
+    var = flat.var(0, unbiased=False) if finite else None
     return LayerStats(
         name=name, type=kind,
         std=float(v.std()) if v.numel() > 1 else 0.0,
         rms=float(v.pow(2).mean().sqrt()),
-        signal_share=signal_share(out) if finite else float("nan"),
-        signal_std=_signal_std(out),
+        signal_share=_share_of(flat, var) if finite else float("nan"),
+        signal_std=float(var.mean().sqrt()) if finite else float("nan"),
         dead_fraction=dead_channel_fraction(out) if relu else None,
         grad_norm=None, finite=finite,
     )
@@ -108,9 +114,15 @@ class Measurement:
         raise KeyError(name)
 
 
-def measure(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, seed: int | None = None) -> Measurement:
-    """Build ``spec`` fresh (seeded) and measure one forward and one backward pass on ``inputs``, at the
-    output of every layer of the tree (named by path, e.g. ``stage2.0.body.conv1``).
+def _key(t: torch.Tensor) -> tuple:
+    return t.data_ptr(), tuple(t.shape), tuple(t.stride())
+
+
+def measure(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, seed: int | None = None,
+            backward: bool = True) -> Measurement:
+    """Build ``spec`` fresh (seeded) and measure one forward and (unless ``backward`` is False: no gradient
+    norms) one backward pass on ``inputs``, at the output of every layer of the tree (named by path, e.g.
+    ``stage2.0.body.conv1``).
 
     Dropout is switched off (it would add image-independent noise to the statistics); batch norm
     normalises with the batch as in training.
@@ -121,11 +133,10 @@ def measure(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, seed: 
         if isinstance(module, nn.Dropout):
             module.eval()
     outputs: dict[str, torch.Tensor] = {}
-    in_std: dict[str, float] = {}
+    layer_inputs: dict[str, torch.Tensor] = {}
 
     def record(name: str, inputs: tuple, out: torch.Tensor) -> None:
-        outputs[name] = out.detach()
-        in_std[name] = _signal_std(inputs[0])
+        outputs[name], layer_inputs[name] = out.detach(), inputs[0].detach()
 
     layers = [(info.path, info.type) for info in analyze(spec).nodes if not info.copies]  # every layer, in blocks too
     hooks = [
@@ -135,16 +146,20 @@ def measure(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, seed: 
     try:
         logits = model(inputs)
         loss = nn.functional.cross_entropy(logits, targets)
-        if torch.isfinite(loss):
+        if backward and torch.isfinite(loss):
             loss.backward()
     finally:
         for h in hooks:
             h.remove()
+    input_stats = _stats("input", "input", inputs, False)
+    known = {_key(inputs): input_stats.signal_std}  # a layer's input is usually the output of the one before
     stats = []
     for name, kind in layers:
         module = model.get_submodule(name)
         s = _stats(name, kind, outputs[name], has_relu_output(module))
-        s.in_signal_std = in_std[name]
+        given = layer_inputs[name]
+        s.in_signal_std = known[_key(given)] if _key(given) in known else _signal_std(given)
+        known[_key(outputs[name])] = s.signal_std
         weight = getattr(module, "weight", None)
         if isinstance(module, (ConvLayer, DenseLayer)) and weight is not None and weight.grad is not None:
             s.grad_norm = float(weight.grad.norm())
@@ -152,7 +167,7 @@ def measure(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, seed: 
     lg = logits.detach().double()
     return Measurement(
         layers=stats,
-        input_stats=_stats("input", "input", inputs, False),
+        input_stats=input_stats,
         logit_spread=float(lg.std(0, unbiased=False).mean()) if lg.shape[0] > 1 else 0.0,
         logit_share=signal_share(lg),
         loss=float(loss.detach()),
