@@ -29,3 +29,16 @@ def read_spec_or_report(arg: str) -> ModelSpec | None:
 
 BUNDLE_SUFFIX = ".wbm"
 SPEC_HELP = "a spec YAML file, a preset name (see 'presets') or a trained-model bundle (.wbm)"
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1, with a clear message otherwise."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value

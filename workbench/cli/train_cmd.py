@@ -7,7 +7,6 @@ Ctrl-C stops after the current batch and keeps the last checkpoint; ``--resume R
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import signal
@@ -16,7 +15,7 @@ import threading
 import time
 
 from workbench.check import require_valid_sections
-from workbench.cli.common import SPEC_HELP, read_spec_or_report
+from workbench.cli.common import SPEC_HELP, positive_int, read_spec_or_report
 from workbench.cli.interrupt import INTERRUPTED, Interruption
 from workbench.cli.train_launch import add_distributed_arguments, run_distributed
 from workbench.data import DataError, load_data
@@ -33,27 +32,17 @@ from workbench.training.devices import resolve_device
 BAR_WIDTH = 20
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train a spec and record the run", description=__doc__)
     p.add_argument("spec", nargs="?", help=SPEC_HELP + "; optional with --resume")
     p.add_argument("--data", metavar="FOLDER", help="image folder with one sub-folder per class (default: the spec's data)")
-    p.add_argument("--epochs", type=_positive, metavar="N", help="number of epochs (overrides the spec)")
-    p.add_argument("--batch-size", type=_positive, metavar="N", help="images per step (overrides the spec)")
+    p.add_argument("--epochs", type=positive_int, metavar="N", help="number of epochs (overrides the spec)")
+    p.add_argument("--batch-size", type=positive_int, metavar="N", help="images per step (overrides the spec)")
     p.add_argument("--device", metavar="DEVICE", help="auto, cpu, cuda, cuda:N or mps (default: the spec's)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped run from its last checkpoint, in its folder")
     p.add_argument("--out", metavar="DIR", help="folder for the new run folder (default: ./runs or $WORKBENCH_RUNS)")
-    p.add_argument("--log-every", type=_positive, default=10, metavar="N", help="steps between progress updates (default 10)")
-    p.add_argument("--histograms", type=_positive, metavar="N",
+    p.add_argument("--log-every", type=positive_int, default=10, metavar="N", help="steps between progress updates (default 10)")
+    p.add_argument("--histograms", type=positive_int, metavar="N",
                    help="record histograms of weights, gradients and activations every N steps (off by default)")
     p.add_argument("--tensorboard", action="store_true",
                    help="also write TensorBoard event files into the run folder's tensorboard/ folder")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from workbench.cli.common import positive_int
 from workbench.spec.yaml_io import dumps_spec
 from workbench.training.devices import resolve_device
 from workbench.training.distributed import per_rank_batch
@@ -32,26 +33,14 @@ WAIT_AFTER_SIGNAL_S = 60  # then torchrun and its processes are killed
 
 def add_distributed_arguments(p) -> None:
     g = p.add_argument_group("several processes (torchrun / DistributedDataParallel)")
-    g.add_argument("--nproc", type=_count, metavar="N",
+    g.add_argument("--nproc", type=positive_int, metavar="N",
                    help="train on N processes on this machine (one per GPU; on a CPU, N shares of its cores)")
-    g.add_argument("--nnodes", type=_count, default=1, metavar="N", help="machines taking part (default 1)")
+    g.add_argument("--nnodes", type=positive_int, default=1, metavar="N", help="machines taking part (default 1)")
     g.add_argument("--node-rank", type=int, default=0, metavar="I", help="this machine's number, 0..nnodes-1")
     g.add_argument("--master-addr", default="127.0.0.1", metavar="HOST", help="address of machine 0 (default: this one)")
     g.add_argument("--master-port", type=int, metavar="PORT", help="free port on machine 0 (default: any free port)")
     g.add_argument("--rdzv-endpoint", metavar="HOST:PORT",
                    help="rendezvous endpoint instead of --master-addr/--master-port (machines may join in any order)")
-
-
-def _count(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def free_port() -> int:

@@ -16,10 +16,11 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from workbench.gui.training.curves import RunCurves
 from workbench.gui.training.tasks import user_message
+from workbench.gui.training.worker import CurveFeed
 from workbench.training.validation import predict_run
 from workbench.spec import ModelSpec, dumps_spec
 from workbench.training import run_control
-from workbench.training.events import EpochEvent, RunEnded, StepEvent
+from workbench.training.events import RunEnded, StepEvent
 from workbench.training.follow import RunFollower
 from workbench.training.runs import new_run_dir, open_run
 
@@ -47,7 +48,7 @@ def launch_all_gpus(spec: ModelSpec, gpus: int, runs_root=None, resume_from=None
     return proc, run_dir
 
 
-class FollowWorker(QObject):
+class FollowWorker(CurveFeed, QObject):
     """Reads a run folder every ``POLL_S`` until the run ends; owns ``process`` when the app started it."""
 
     can_pause = False
@@ -149,11 +150,3 @@ class FollowWorker(QObject):
                          f"finished.{(' ' + tail) if tail else ''}")
         self.event.emit(RunEnded("failed", "the training processes ended early", str(self.run_dir), None, None))
 
-    def _on_event(self, event) -> None:
-        if isinstance(event, StepEvent):
-            self.curves.add_step(event.step, event.loss, event.acc, event.lr)
-            self.latest_step = event
-            return
-        if isinstance(event, EpochEvent):
-            self.curves.add_epoch(event.step, event.train_loss, event.train_acc, event.val_loss, event.val_acc)
-        self.event.emit(event)

@@ -20,7 +20,21 @@ from workbench.training.trainer import Trainer
 GIL_SWITCH_INTERVAL_S = 0.001
 
 
-class TrainingWorker(QObject):
+class CurveFeed:
+    """For a worker with ``curves``, ``latest_step`` and an ``event`` signal: steps and epochs go into the
+    curves (steps are not re-emitted: the panel reads ``latest_step`` at its own pace), other events are emitted."""
+
+    def _on_event(self, event) -> None:
+        if isinstance(event, StepEvent):
+            self.curves.add_step(event.step, event.loss, event.acc, event.lr)
+            self.latest_step = event
+            return
+        if isinstance(event, EpochEvent):
+            self.curves.add_epoch(event.step, event.train_loss, event.train_acc, event.val_loss, event.val_acc)
+        self.event.emit(event)
+
+
+class TrainingWorker(CurveFeed, QObject):
     """Owns one run. Its listener runs on the training thread: it fills ``curves`` and emits signals only."""
 
     event = Signal(object)  # every engine event except StepEvent (those go to ``curves``)
@@ -122,14 +136,6 @@ class TrainingWorker(QObject):
         epochs = [row for row in record.epochs if row.get("epoch", 0) <= trainer.epoch]
         self.curves.add_history(steps, epochs)
 
-    def _on_event(self, event) -> None:
-        if isinstance(event, StepEvent):
-            self.curves.add_step(event.step, event.loss, event.acc, event.lr)
-            self.latest_step = event
-            return
-        if isinstance(event, EpochEvent):
-            self.curves.add_epoch(event.step, event.train_loss, event.train_acc, event.val_loss, event.val_acc)
-        self.event.emit(event)
 
 
 def start_worker(worker: TrainingWorker, parent: QObject) -> QThread:
