@@ -20,6 +20,18 @@ def make_activation(name: str) -> nn.Module:
     return ACTIVATION_MODULES[name]() if name != "none" else nn.Identity()
 
 
+def every_stride_th(x: torch.Tensor, stride: tuple[int, int]) -> torch.Tensor:
+    """Every ``stride``-th pixel of an (N, C, H, W) map, from the first: what a strided 1×1 convolution without
+    padding reads.
+
+    A 1×1 convolution on these pixels gives the same numbers as the strided one; the workbench builds strided
+    1×1 convolutions so because torch's CPU kernel for a strided 1×1 convolution's weight gradient writes past
+    its buffer in the channels-last layout when the input has fewer channels than the kernel's block (torch
+    2.13 with oneDNN's AVX2 kernels: wrong gradients, crashes).
+    """
+    return x[:, :, :: stride[0], :: stride[1]]
+
+
 class ResidualBlock(nn.Module):
     """``act(body(x) + shortcut(x))``: the shortcut is ``nn.Identity`` or a 1×1 conv projection."""
 
@@ -56,12 +68,8 @@ class ParallelBlock(nn.Module):
 
 
 class Projection(nn.Module):
-    """The shortcut of a residual block whose body changes the shape: keep every ``stride``-th pixel,
-    then a 1×1 conv without bias and batch norm.
-
-    The same as a 1×1 conv with that stride, written so because torch's CPU kernel for a strided 1×1
-    conv's weight gradient corrupts memory in the channels-last layout (torch 2.13).
-    """
+    """The shortcut of a residual block whose body changes the shape: a 1×1 conv without bias with the body's
+    stride, then batch norm; the conv runs on every ``stride``-th pixel (see :func:`every_stride_th`)."""
 
     def __init__(self, in_channels: int, out_channels: int, stride: tuple[int, int], norm: bool):
         super().__init__()
@@ -70,7 +78,7 @@ class Projection(nn.Module):
         self.bn = nn.BatchNorm2d(out_channels) if norm else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.bn(self.conv(x[:, :, :: self.stride[0], :: self.stride[1]]))
+        return self.bn(self.conv(every_stride_th(x, self.stride)))
 
     def extra_repr(self) -> str:
         return f"stride={self.stride}"

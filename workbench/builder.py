@@ -15,7 +15,7 @@ from torch import nn
 from workbench.analysis import analyze
 from workbench.analysis.analyze import CopyInfo, LayerInfo
 from workbench.analysis.block_rules import projection_stride
-from workbench.block_modules import ParallelBlock, Projection, ResidualBlock, make_activation
+from workbench.block_modules import ParallelBlock, Projection, ResidualBlock, every_stride_th, make_activation
 from workbench.spec.model import Layer, ModelSpec, activation_after
 from workbench.spec.params import pair
 from workbench.spec.problems import SpecError
@@ -24,13 +24,22 @@ _GAINS = {"relu": "relu", "leaky_relu": "leaky_relu", "elu": "relu", "gelu": "re
 
 
 class ConvLayer(nn.Conv2d):
-    """A convolution followed by its activation; state_dict keys stay ``<name>.weight``/``.bias``."""
+    """A convolution followed by its activation; state_dict keys stay ``<name>.weight``/``.bias``.
+
+    A strided 1×1 convolution without padding runs as a 1×1 convolution on every stride-th pixel (see
+    :func:`~workbench.block_modules.every_stride_th`): the same numbers, without torch's CPU kernel for the
+    strided one.
+    """
 
     def __init__(self, *args, activation: str = "none", **kwargs):
         super().__init__(*args, **kwargs)
         self.act = make_activation(activation)
+        self.subsamples = self.kernel_size == (1, 1) and self.stride != (1, 1) and self.padding == (0, 0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.subsamples:
+            x = every_stride_th(x, self.stride)
+            return self.act(nn.functional.conv2d(x, self.weight, self.bias, 1, 0, self.dilation, self.groups))
         return self.act(super().forward(x))
 
 

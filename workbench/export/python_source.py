@@ -32,13 +32,19 @@ ACTIVATIONS = {
     "Conv": '''
 
 class Conv(nn.Conv2d):
-    """A convolution followed by its activation."""
+    """A convolution followed by its activation. A strided 1x1 convolution without padding runs as a 1x1
+    convolution on every stride-th pixel: the same numbers, without torch's CPU kernel for the strided one
+    (which goes wrong in the channels-last layout)."""
 
     def __init__(self, *args, activation="none", **kwargs):
         super().__init__(*args, **kwargs)
         self.act = ACTIVATIONS[activation]()
+        self.subsamples = self.kernel_size == (1, 1) and self.stride != (1, 1) and self.padding == (0, 0)
 
     def forward(self, x):
+        if self.subsamples:
+            x = x[:, :, :: self.stride[0], :: self.stride[1]]
+            return self.act(nn.functional.conv2d(x, self.weight, self.bias, 1, 0, self.dilation, self.groups))
         return self.act(super().forward(x))
 ''',
     "Dense": '''
