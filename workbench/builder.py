@@ -16,7 +16,7 @@ from workbench.analysis import analyze
 from workbench.analysis.analyze import CopyInfo, LayerInfo
 from workbench.analysis.block_rules import projection_stride
 from workbench.block_modules import ParallelBlock, Projection, ResidualBlock, every_stride_th, make_activation
-from workbench.spec.model import Layer, ModelSpec, activation_after
+from workbench.spec.model import Layer, ModelSpec, activation_after, as_conv, se_hidden
 from workbench.spec.params import pair
 from workbench.spec.problems import SpecError
 
@@ -61,6 +61,22 @@ class GlobalAvgPool(nn.Module):
         if x.dim() != 4:
             raise ValueError(f"global average pooling needs an (N, C, H, W) input, got {tuple(x.shape)}")
         return x.mean(dim=(2, 3), keepdim=True)
+
+
+class SqueezeExcite(nn.Module):
+    """Squeeze-and-excitation (Hu et al. 2018): each channel of ``x`` scaled by a gate in (0, 1),
+    ``sigmoid(fc2(relu(fc1(mean of the channel))))``."""
+
+    def __init__(self, channels: int, hidden: int):
+        super().__init__()
+        self.fc1 = nn.Linear(channels, hidden)
+        self.fc2 = nn.Linear(hidden, channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4:
+            raise ValueError(f"squeeze-and-excitation needs an (N, C, H, W) input, got {tuple(x.shape)}")
+        gate = torch.sigmoid(self.fc2(torch.relu(self.fc1(x.mean(dim=(2, 3))))))
+        return x * gate[:, :, None, None]
 
 
 class SpecModel(nn.Module):
@@ -112,8 +128,10 @@ def _pool(layer: Layer, shape) -> nn.Module:
 def build_layer(layer: Layer, shape: tuple[int, ...]) -> nn.Module:
     """The module for one layer given its input shape (C, H, W) or (F,), without initialisation."""
     t = layer.type
-    if t == "conv":
-        return _conv(layer, shape)
+    if t in ("conv", "depthwise"):
+        return _conv(as_conv(layer, shape[0]), shape)
+    if t == "se":
+        return SqueezeExcite(shape[0], se_hidden(shape[0], layer.get("reduction")))
     if t in ("maxpool", "avgpool"):
         return _pool(layer, shape)
     if t == "gap":
@@ -156,8 +174,19 @@ def init_std(layer: Layer, fan_in: int, fan_out: int, activation: str | None = N
     return math.sqrt(2.0 / (fan_in + fan_out))  # glorot
 
 
+def _initialise_se(module: SqueezeExcite) -> None:
+    """He for the fc before the ReLU, Glorot for the fc before the sigmoid, zero biases."""
+    with torch.no_grad():
+        nn.init.normal_(module.fc1.weight, 0.0, math.sqrt(2.0 / module.fc1.in_features))
+        nn.init.normal_(module.fc2.weight, 0.0, math.sqrt(2.0 / (module.fc2.in_features + module.fc2.out_features)))
+        nn.init.zeros_(module.fc1.bias)
+        nn.init.zeros_(module.fc2.bias)
+
+
 def _initialise(layer: Layer, module: nn.Module, activation: str) -> None:
-    if layer.type not in ("conv", "dense"):
+    if layer.type == "se":
+        _initialise_se(module)
+    if layer.type not in ("conv", "depthwise", "dense"):
         return
     weight = module.weight
     receptive = weight[0][0].numel() if weight.dim() > 2 else 1

@@ -25,6 +25,8 @@ class EditError(ValueError):
 # Stem of the name given to a new layer of each type ("conv" -> conv1, conv2, ...).
 NAME_STEMS = {
     "conv": "conv",
+    "depthwise": "dw",
+    "se": "se",
     "maxpool": "pool",
     "avgpool": "avgpool",
     "gap": "gap",

@@ -36,10 +36,10 @@ def test_analysis_matches_pytorch_on_block_trees(layers, channels, size):
         assert seen[node.path] == node.out_shape, node.path
         assert sum(p.numel() for p in module.parameters()) == node.params, node.path
         assert sum(b.numel() for b in module.buffers()) == node.buffers, node.path
-        if node.type == "conv":
+        if node.type in ("conv", "depthwise"):
             assert macs[node.path] == node.macs, node.path
     assert sum(p.numel() for p in model.parameters()) == analysis.total_params
     projection_macs = sum(v for k, v in macs.items() if k.endswith(".shortcut.conv"))
-    conv_macs = sum(n.macs for n in analysis.nodes if n.type == "conv")
+    conv_macs = sum(n.macs for n in analysis.nodes if n.type in ("conv", "depthwise"))
     assert conv_macs + projection_macs <= analysis.total_macs
 

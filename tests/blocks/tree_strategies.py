@@ -8,7 +8,7 @@ from workbench.spec.params import ACTIVATIONS
 
 from ..spec.strategies import LAYER_PARAMS
 
-MAP_TYPES = ("conv", "conv", "conv", "maxpool", "avgpool", "batchnorm", "activation", "dropout")
+MAP_TYPES = ("conv", "conv", "conv", "depthwise", "se", "maxpool", "avgpool", "batchnorm", "activation", "dropout")
 same_conv = st.fixed_dictionaries(
     {"filters": st.integers(1, 6), "padding": st.just("same")},
     optional={"kernel": st.sampled_from([1, 3]), "activation": st.sampled_from(ACTIVATIONS + ("none",)), "bias": st.booleans()},

@@ -31,6 +31,21 @@ def _conv():
     )
 
 
+def _depthwise():
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "multiplier": st.integers(1, 3),
+            "kernel": st.one_of(sizes, st.just("full")),
+            "stride": st.one_of(st.integers(1, 3), st.lists(st.integers(1, 3), min_size=2, max_size=2)),
+            "padding": st.one_of(st.sampled_from(["same", "valid"]), st.integers(0, 2)),
+            "dilation": st.integers(1, 2),
+            "bias": st.booleans(),
+            "activation": acts,
+        },
+    )
+
+
 def _pool():
     return st.fixed_dictionaries(
         {}, optional={"kernel": sizes, "stride": st.one_of(st.none(), small), "padding": st.integers(0, 2)}
@@ -39,6 +54,8 @@ def _pool():
 
 LAYER_PARAMS = {
     "conv": _conv(),
+    "depthwise": _depthwise(),
+    "se": st.fixed_dictionaries({}, optional={"reduction": st.integers(1, 8)}),
     "maxpool": _pool(),
     "avgpool": _pool(),
     "gap": st.just({}),

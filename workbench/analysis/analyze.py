@@ -305,7 +305,7 @@ def _name_problems(spec: ModelSpec) -> dict[int, str]:
 
 def _as_built(layer: Layer, later: bool) -> Layer:
     """The layer as a later copy of a repeated block builds it: its conv stride back to 1."""
-    if later and layer.type == "conv" and "stride" in layer.params:
+    if later and layer.type in ("conv", "depthwise") and "stride" in layer.params:
         return Layer(layer.name, layer.type, {k: v for k, v in layer.params.items() if k != "stride"})
     return layer
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workbench.spec.model import Layer
+from workbench.spec.model import Layer, as_conv, se_hidden
 from workbench.spec.params import pair
 
 Shape = tuple[int, ...]
@@ -89,6 +89,21 @@ def _conv(layer: Layer, shape: Shape, rf, jump) -> Step:
     return Step((filters, *out_hw), params, 0, macs, new_rf, new_jump)
 
 
+def _depthwise(layer: Layer, shape: Shape, rf, jump) -> Step:
+    c, _, _ = _need_map(layer, shape)
+    return _conv(as_conv(layer, c), shape, rf, jump)
+
+
+def _se(layer: Layer, shape: Shape, rf, jump) -> Step:
+    """Squeeze-and-excitation: two fc layers on the channel means, then every value scaled by its channel's
+    gate; each output sees the whole map (through the mean)."""
+    c, h, w = _need_map(layer, shape)
+    hidden = se_hidden(c, layer.get("reduction"))
+    params = 2 * c * hidden + hidden + c
+    new_rf, _ = _grow(rf, jump, (h, w), (1, 1))
+    return Step(shape, params, 0, 2 * c * hidden + c * h * w, new_rf, jump)
+
+
 def _pool(layer: Layer, shape: Shape, rf, jump) -> Step:
     c, h, w = _need_map(layer, shape)
     kernel = pair(layer.get("kernel"))
@@ -154,6 +169,8 @@ def _dense(layer: Layer, shape: Shape, rf, jump) -> Step:
 
 RULES = {
     "conv": _conv,
+    "depthwise": _depthwise,
+    "se": _se,
     "maxpool": _pool,
     "avgpool": _pool,
     "gap": _global_pool,

@@ -13,7 +13,7 @@ from pathlib import Path
 from torch import nn
 
 import workbench
-from workbench.builder import ConvLayer, DenseLayer, GlobalAvgPool
+from workbench.builder import ConvLayer, DenseLayer, GlobalAvgPool, SqueezeExcite
 from workbench.export.atomic import write_atomic
 from workbench.export.block_source import BLOCK_HELPERS, HELPER_ORDER, activation_name, block_code
 from workbench.export.errors import ExportError
@@ -59,6 +59,20 @@ class Dense(nn.Linear):
     def forward(self, x):
         return self.act(super().forward(x.flatten(1)))
 ''',
+    "SqueezeExcite": '''
+
+class SqueezeExcite(nn.Module):
+    """Squeeze-and-excitation: each channel scaled by sigmoid(fc2(relu(fc1(mean of the channel))))."""
+
+    def __init__(self, channels, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(channels, hidden)
+        self.fc2 = nn.Linear(hidden, channels)
+
+    def forward(self, x):
+        gate = torch.sigmoid(self.fc2(torch.relu(self.fc1(x.mean(dim=(2, 3))))))
+        return x * gate[:, :, None, None]
+''',
     "GlobalAvgPool": '''
 
 class GlobalAvgPool(nn.Module):
@@ -97,6 +111,8 @@ def layer_code(module: nn.Module) -> tuple[str, set[str]]:
     if isinstance(module, DenseLayer):
         args = f"{module.in_features}, {module.out_features}, bias={module.bias is not None}, activation={activation!r}"
         return f"Dense({args})", {"activation", "Dense"}
+    if isinstance(module, SqueezeExcite):
+        return f"SqueezeExcite({module.fc1.in_features}, {module.fc1.out_features})", {"SqueezeExcite"}
     if isinstance(module, GlobalAvgPool):
         return "GlobalAvgPool()", {"GlobalAvgPool"}
     if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
@@ -124,7 +140,7 @@ def generate_source(trained: TrainedModel, model: nn.Module, weights_name: str) 
         code, helpers = block_code(getattr(model, name), "        ", layer_code)
         used |= helpers
         lines.append(f"        self.{name} = {code}")
-    helpers = "".join(_HELPERS[h] for h in ("activation", "Conv", "Dense", "GlobalAvgPool") if h in used)
+    helpers = "".join(_HELPERS[h] for h in ("activation", "Conv", "Dense", "SqueezeExcite", "GlobalAvgPool") if h in used)
     helpers += "".join(BLOCK_HELPERS[h] for h in HELPER_ORDER if h in used)
     forward = "\n".join(f"        x = self.{name}(x)" for name in model.layer_names)
     c, h, w = trained.input_shape

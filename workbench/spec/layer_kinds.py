@@ -44,6 +44,9 @@ _INIT = Param(
 )
 _ACT = Param("activation", "choice", default="relu", doc="Nonlinearity applied to the output.", choices=_ACT_CHOICES)
 _BIAS = Param("bias", "bool", default=True, doc="Learn an additive bias per output.")
+_STRIDE = Param("stride", "size", default=1, doc="Step between filter positions.", minimum=1)
+_PADDING = Param("padding", "padding", default="valid", doc="'same' keeps the size (stride 1), 'valid' adds none.")
+_DILATION = Param("dilation", "size", default=1, doc="Spacing between kernel taps.", minimum=1)
 
 _REPEAT = Param(
     "repeat",
@@ -70,13 +73,40 @@ KINDS: dict[str, LayerKind] = {
             (
                 Param("filters", "int", required=True, doc="Number of output channels.", minimum=1, maximum=65536),
                 Param("kernel", "kernel", default=3, doc="Filter size; 'full' covers the whole incoming map (a fully connected layer)."),
-                Param("stride", "size", default=1, doc="Step between filter positions.", minimum=1),
-                Param("padding", "padding", default="valid", doc="'same' keeps the size (stride 1), 'valid' adds none."),
-                Param("dilation", "size", default=1, doc="Spacing between kernel taps.", minimum=1),
+                _STRIDE,
+                _PADDING,
+                _DILATION,
                 Param("groups", "int", default=1, doc="Channel groups; channels must divide evenly.", minimum=1),
                 _BIAS,
                 _ACT,
                 _INIT,
+            ),
+            has_weights=True,
+        ),
+        LayerKind(
+            "depthwise",
+            "Depthwise conv",
+            "Depthwise convolution: filters each channel on its own (groups = channels), k×k per channel; "
+            "follow it with a 1×1 conv to mix the channels (depthwise separable).",
+            (
+                Param("multiplier", "int", default=1, doc="Filters per input channel: output channels = input channels × multiplier.", minimum=1, maximum=64),
+                Param("kernel", "kernel", default=3, doc="Filter size; 'full' covers the whole incoming map."),
+                _STRIDE,
+                _PADDING,
+                _DILATION,
+                _BIAS,
+                _ACT,
+                _INIT,
+            ),
+            has_weights=True,
+        ),
+        LayerKind(
+            "se",
+            "Squeeze-excite",
+            "Squeeze-and-excitation: global average pool → fc → ReLU → fc → sigmoid, then each channel of the input "
+            "is scaled by its gate; C×H×W in and out.",
+            (
+                Param("reduction", "int", default=4, doc="The hidden fc has channels ÷ reduction units (at least 1).", minimum=1, maximum=1024),
             ),
             has_weights=True,
         ),
@@ -169,6 +199,8 @@ PALETTE: tuple[tuple[str, str, dict, str], ...] = (
         {"filters": 32, "kernel": 1},
         "1×1 conv: mixes channels at each pixel separately — not a fully connected layer.",
     ),
+    ("Depthwise conv", "depthwise", {"kernel": 3, "padding": "same"}, KINDS["depthwise"].tooltip),
+    ("Squeeze-excite", "se", {}, KINDS["se"].tooltip),
     ("Max pool", "maxpool", {"kernel": 2}, KINDS["maxpool"].tooltip),
     ("Avg pool", "avgpool", {"kernel": 2}, KINDS["avgpool"].tooltip),
     ("Global avg pool", "gap", {}, KINDS["gap"].tooltip),

@@ -85,6 +85,25 @@ class Layer:
         return out
 
 
+# The conv parameters a depthwise layer shares with the conv it stands for.
+DEPTHWISE_SHARED = ("kernel", "stride", "padding", "dilation", "bias", "activation", "init")
+
+
+def as_conv(layer: Layer, in_channels: int) -> Layer:
+    """The ``conv`` layer a ``depthwise`` layer is on ``in_channels`` channels: groups = channels, filters =
+    channels × multiplier (any other layer is returned as it is)."""
+    if layer.type != "depthwise":
+        return layer
+    params = {k: v for k, v in layer.params.items() if k in DEPTHWISE_SHARED}
+    params.update(filters=in_channels * layer.get("multiplier"), groups=in_channels)
+    return Layer(layer.name, "conv", params)
+
+
+def se_hidden(channels: int, reduction: int) -> int:
+    """Units of a squeeze-and-excitation layer's hidden fc: channels ÷ reduction, at least 1."""
+    return max(1, channels // reduction)
+
+
 @dataclass
 class InputShape:
     channels: int = 3

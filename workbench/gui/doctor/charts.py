@@ -14,7 +14,7 @@ from workbench.gui.style import ACCENT, ERROR, MUTED, SURFACE, WARNING
 
 _FLOOR = 1e-5  # log axes cannot show 0; the y axis always spans 1e-5 … 3 so charts compare at a glance
 _MAX_LABELS = 14
-_LABELLED = ("conv", "dense", "gap", "gmp", "input", "logits")
+_LABELLED = ("conv", "depthwise", "dense", "gap", "gmp", "input", "logits")
 _TRIAL_COLOURS = ("#dc2626", "#2563eb", "#16a34a", "#d97706", "#7c3aed", "#0891b2")
 
 

@@ -75,6 +75,16 @@ def key_params_text(layer: Layer) -> str:
         if get("groups") != 1:
             parts.append(f"{get('groups')} groups")
         parts.append(str(get("activation")))
+    elif layer.type == "depthwise":
+        parts = [f"×{get('multiplier')}", size_text(get("kernel"))]
+        if get("stride") != 1:
+            parts.append(f"stride {step_text(get('stride'))}")
+        parts.append(str(get("padding")) if isinstance(get("padding"), str) else f"pad {get('padding')}")
+        if get("dilation") != 1:
+            parts.append(f"dilation {get('dilation')}")
+        parts.append(str(get("activation")))
+    elif layer.type == "se":
+        parts = [f"reduction {get('reduction')}"]
     elif layer.type in ("maxpool", "avgpool"):
         stride = get("stride") if get("stride") is not None else get("kernel")
         parts = [size_text(get("kernel")), f"stride {step_text(stride)}"]
