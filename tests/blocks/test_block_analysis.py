@@ -1,8 +1,13 @@
 """Analysis through blocks: receptive fields, totals, and every block error naming the copy and stack."""
 
+import re
+
+import pytest
+
 from workbench.analysis import analyze
 from workbench.analysis.formatting import summary_table
 from workbench.doctor.edits import apply_edits
+from workbench.presets import load_preset
 from workbench.spec import InputShape, Layer, ModelSpec, loads_spec
 
 from .specs import RESNET_TINY
@@ -87,3 +92,27 @@ def test_summary_table_indents_the_tree():
     assert any(line.startswith("stage1 ") and "2 × residual" in line for line in lines)
     assert any(line.startswith("  stage1.0.body.s1c1 ") for line in lines)
     assert any(line.startswith("    mix.0.branches.1.inner.0.body.b2c ") for line in lines)
+
+
+@pytest.mark.parametrize("name", ["resnet-8", "resnet-20"])
+def test_summary_rows_add_up_with_projection_shortcuts_as_rows_of_their_own(name, capsys):
+    from workbench.cli import main
+
+    assert main(["summary", name]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rules = [i for i, line in enumerate(lines) if set(line) == {"-"}]
+    rows = {}
+    for line in lines[rules[1] + 2 : rules[2]]:  # after the input row
+        path, kind, params = re.match(r"\s*(\S+)\s+(.+?)\s{2,}\S+\s+([\d,]+)\s", line).groups()
+        rows[path] = (kind, int(params.replace(",", "")))
+    total = int(re.search(r"Total params:\s+([\d,]+)", "\n".join(lines)).group(1).replace(",", ""))
+    shortcuts = [path for path, (kind, _) in rows.items() if kind == "projection"]
+    assert shortcuts == ["stage2.0.shortcut", "stage3.0.shortcut"]
+    assert rows["stage2.0.shortcut"][1] == 16 * 32 + 2 * 32  # 1×1 conv without bias, then batch norm
+    blocks = [path for path, (kind, _) in rows.items() if "residual" in kind]
+    leaves = [path for path in rows if path not in blocks]
+    assert sum(rows[path][1] for path in leaves) == total == analyze(load_preset(name)).total_params
+    for block in blocks:
+        inside = [path for path in leaves if path.startswith(block + ".")]
+        assert inside and sum(rows[path][1] for path in inside) == rows[block][1], block
+    assert any(line.startswith("  stage2.0.shortcut ") for line in lines)

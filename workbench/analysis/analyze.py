@@ -8,8 +8,9 @@ carries the error and the layers after it in its stack (and outside its block) a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterator
 
-from workbench.analysis.block_rules import Flow, JoinError, parallel_join, residual_join
+from workbench.analysis.block_rules import Flow, Join, JoinError, parallel_join, residual_join
 from workbench.analysis.shape_rules import Shape, ShapeError, apply_rule, fmt_shape
 from workbench.spec import tree
 from workbench.spec.layer_kinds import KINDS
@@ -33,6 +34,7 @@ class CopyInfo:
     out_shape: Shape | None = None
     stacks: list[list[LayerInfo]] = field(default_factory=list)
     shortcut: str | None = None  # residual blocks: identity or projection
+    projection: LayerInfo | None = None  # a projection shortcut as a row of its own (``stage2.0.shortcut``)
 
 
 @dataclass
@@ -91,6 +93,21 @@ class Analysis:
         if not self.layers:
             return self.input_shape
         return self.layers[-1].out_shape
+
+    def rows(self) -> Iterator[LayerInfo]:
+        """Every layer instance in the order of :attr:`nodes`, each block copy's projection shortcut after the
+        copy's layers: the rows of the summary, whose leaves add up to the totals."""
+
+        def visit(infos: list[LayerInfo]) -> Iterator[LayerInfo]:
+            for info in infos:
+                yield info
+                for copy in info.copies:
+                    for stack in copy.stacks:
+                        yield from visit(stack)
+                    if copy.projection is not None:
+                        yield copy.projection
+
+        return visit(self.layers)
 
     def info(self, name: str) -> LayerInfo:
         """The info of the instance at path ``name``, else of the first instance of the layer ``name``."""
@@ -239,6 +256,8 @@ class _Walker:
                 self._fail(info, str(exc), exc.hint, yaml_path, exc.edits)
                 return None
             copy.out_shape, copy.shortcut = join.out.shape, join.shortcut
+            if join.projection is not None:
+                copy.projection = _projection_info(copy, join, info.depth + 1)
             self._count(join.params, join.buffers, join.macs, join.act_values)
             flow = join.out
         info.out_shape, info.rf, info.jump = flow.shape, flow.rf, flow.jump
@@ -289,6 +308,15 @@ class _Walker:
                 None,
                 "layers",
             )
+
+
+def _projection_info(copy: CopyInfo, join: Join, depth: int) -> LayerInfo:
+    """The projection shortcut of one residual copy as a row: its output, weights, cost and receptive field."""
+    out = join.projection
+    return LayerInfo(
+        0, "shortcut", "projection", copy.in_shape, out.shape, join.params, join.buffers,
+        join.macs, out.rf, out.jump, _numel(out.shape) * BYTES_PER_VALUE, path=f"{copy.path}.shortcut", depth=depth,
+    )
 
 
 def _name_problems(spec: ModelSpec) -> dict[int, str]:

@@ -41,6 +41,7 @@ class Join:
     buffers: int = 0
     macs: int = 0
     act_values: int = 0  # values of the tensors the join and the shortcut produce
+    projection: Flow | None = None  # what a projection shortcut gives (its cost is the join's)
 
 
 def _numel(shape: Shape) -> int:
@@ -98,7 +99,7 @@ def residual_join(block: Layer, copy_path: str, x: Flow, body: Flow) -> Join:
         params, buffers, macs, values = params + 2 * c_out, 2 * c_out + 1, macs + _numel(body.shape), 2 * values
     short = Flow(body.shape, x.rf, (x.jump[0] * stride[0], x.jump[1] * stride[1]))
     rf, jump = _widest([short, body])
-    return Join(Flow(body.shape, rf, jump), "projection", params, buffers, macs, values + _numel(body.shape))
+    return Join(Flow(body.shape, rf, jump), "projection", params, buffers, macs, values + _numel(body.shape), short)
 
 
 def parallel_join(block: Layer, copy_path: str, branches: list[Flow]) -> Join:

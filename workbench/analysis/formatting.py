@@ -43,10 +43,11 @@ def block_text(info: LayerInfo) -> str:
 
 def summary_table(spec: ModelSpec, analysis: Analysis) -> str:
     """A table of every layer (name, type, output, params, MACs, receptive field) and the totals; the
-    layers inside blocks follow their block, indented, under their path names."""
+    layers inside blocks follow their block, indented, under their path names, and a projection shortcut
+    follows its copy's layers as a row of its own, so a block's row is the sum of the rows under it."""
     header = ("Layer", "Type", "Output", "Params", "MACs", "RF /jump")
     rows = [("input", "", fmt_shape(analysis.input_shape), "", "", "1 /1")]
-    for info in analysis.nodes:
+    for info in analysis.rows():
         name = "  " * info.depth + info.path
         kind = block_text(info) if info.copies else info.type
         if info.status == "ok":
