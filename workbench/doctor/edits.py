@@ -4,7 +4,8 @@ An edit is a dict with an ``op``:
 ``{"op": "set", "layer": L, "key": K, "value": V}`` (``value: None`` removes the key, back to its default;
 ``K`` may be ``init.bias``-style to edit one entry of a mapping parameter),
 ``{"op": "remove", "layer": L}``,
-``{"op": "insert", "after": L or None, "layer": {name, type, ...}}`` (``None``: at the start),
+``{"op": "insert", "after": L or None, "layer": {name, type, ...}}`` (``None``: at the start of the top stack),
+``{"op": "insert", "before": L, "layer": {...}}`` (in the stack that holds ``L``, e.g. a block's body),
 ``{"op": "move", "layer": L, "after": M}``,
 ``{"op": "training", "key": K, "value": V}``,
 ``{"op": "wrap", "layers": [L, ...], "block": {name, type, ...}}`` (consecutive layers of one stack into a block),
@@ -29,6 +30,10 @@ def remove_layer(layer: str) -> dict:
 
 def insert_layer(after: str | None, layer: dict) -> dict:
     return {"op": "insert", "after": after, "layer": dict(layer)}
+
+
+def insert_before(before: str, layer: dict) -> dict:
+    return {"op": "insert", "before": before, "layer": dict(layer)}
 
 
 def move_layer(layer: str, after: str) -> dict:
@@ -71,6 +76,8 @@ def apply_edit(spec: ModelSpec, edit: dict) -> None:
         _set(spec.layer(edit["layer"]).params, edit["key"].split("."), edit["value"])
     elif op == "remove":
         del spec.stack_of(edit["layer"])[spec.index_of(edit["layer"])]
+    elif op == "insert" and "before" in edit:
+        spec.stack_of(edit["before"]).insert(spec.index_of(edit["before"]), _layer_from(edit["layer"]))
     elif op == "insert":
         stack = spec.layers if edit["after"] is None else spec.stack_of(edit["after"])
         at = 0 if edit["after"] is None else spec.index_of(edit["after"]) + 1

@@ -124,8 +124,9 @@ def _weak_fixes(spec: ModelSpec, weak: list[str]) -> tuple[Fix, ...]:
         Fix(f"He initialisation with zero bias on {', '.join(weak)}{also}",
             tuple(set_param(n, "init", None) for n in weak) + tuple(head_edits)),
     ]
-    if len(weak) > 1:
-        fixes.append(Fix(f"Remove {weak[-1]} (one weak layer less)", (remove_layer(weak[-1]),)))
+    removal = Fix(f"Remove {weak[-1]} (one weak layer less)", (remove_layer(weak[-1]),))
+    if len(weak) > 1 and analyze(removal(spec)).ok:  # not when it would leave a residual body empty
+        fixes.append(removal)
     return tuple(fixes)
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from workbench.analysis import Analysis, analyze
 from workbench.analysis.formatting import human_count
-from workbench.doctor.edits import insert_layer, move_layer, remove_layer, set_param
+from workbench.doctor.edits import insert_before, insert_layer, move_layer, remove_layer, set_param
 from workbench.doctor.findings import Finding, Fix
 from workbench.doctor.init_rules import bias_init_rule, weight_scale_rule
-from workbench.doctor.stack import SPATIAL_TYPES, is_weight, kernel_hw, last_weight_index, next_index, usable
+from workbench.doctor.stack import (SPATIAL_TYPES, first_of_each, head_index, is_weight, kernel_hw, layer_nodes,
+                                    next_index)
 from workbench.doctor.training_rules import training_settings
-from workbench.spec.model import ModelSpec
+from workbench.spec.model import Layer, ModelSpec
 
 HOG_SHARE = 0.5
 HOG_MIN_PARAMS = 1_000_000
@@ -17,7 +18,7 @@ MAX_DROPOUT = 0.5
 
 
 def dropout_on_logits(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
-    last = last_weight_index(spec)
+    last = head_index(spec)
     if last is None:
         return []
     drops = [layer.name for layer in spec.layers[last + 1 :] if layer.type == "dropout"]
@@ -37,7 +38,7 @@ def dropout_on_logits(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
 
 
 def activation_on_logits(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
-    last = last_weight_index(spec)
+    last = head_index(spec)
     if last is None:
         return []
     head = spec.layers[last]
@@ -60,7 +61,7 @@ def activation_on_logits(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
 
 
 def spatial_logits(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
-    last = last_weight_index(spec)
+    last = head_index(spec)
     if last is None or not spec.layers or analysis.layers[-1].out_shape is None:
         return []
     out = analysis.layers[-1].out_shape
@@ -86,53 +87,64 @@ def spatial_logits(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
                     (head.name,), tuple(fixes), {"output_shape": list(out)})]
 
 
+def _factorised(layer: Layer) -> bool:
+    """A depthwise or grouped conv: with the conv next to it, fewer weights than the one conv the pair
+    multiplies out to (a depthwise-separable pair), so a missing nonlinearity there is a choice."""
+    return layer.type == "depthwise" or (layer.type == "conv" and layer.get("groups") != 1)
+
+
 def linear_stack(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
     pairs = []
-    for i, layer in enumerate(spec.layers):
-        if not is_weight(layer) or layer.get("activation") != "none":
+    for node in first_of_each(layer_nodes(spec, analysis)):
+        layer = node.layer
+        if not is_weight(layer) or layer.get("activation") != "none" or _factorised(layer):
             continue
-        j = next_index(spec, i)
-        if j is not None and is_weight(spec.layers[j]):
-            pairs.append((layer.name, spec.layers[j].name))
+        j = next_index(node.stack, node.index)
+        if j is not None and is_weight(node.stack[j]) and not _factorised(node.stack[j]):
+            pairs.append((node, node.sibling_path(node.stack[j].name)))
     if not pairs:
         return []
-    text = "; ".join(f"{a} → {b}" for a, b in pairs)
+    text = "; ".join(f"{a.path} → {b}" for a, b in pairs)
+    firsts = tuple(a.path for a, _ in pairs)
     return [Finding(
         "linear-stack", "warning", "Linear layers follow each other with no nonlinearity",
         f"{text}: a linear layer followed by another linear layer is one linear layer with more parameters; "
         "the extra depth adds nothing but harder optimisation.",
         "Goodfellow et al. 2016 (Deep Learning, ch. 6)",
-        tuple(a for a, _ in pairs),
-        (Fix("Add ReLU to " + ", ".join(a for a, _ in pairs), tuple(set_param(a, "activation", "relu") for a, _ in pairs)),),
-        {"pairs": [list(p) for p in pairs]},
+        firsts,
+        (Fix("Add ReLU to " + ", ".join(firsts), tuple(set_param(a.layer.name, "activation", "relu") for a, _ in pairs)),),
+        {"pairs": [[a.path, b] for a, b in pairs]},
     )]
 
 
 def vanishing_map(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
-    hits = []
-    for i, layer in enumerate(spec.layers):
-        if not usable(analysis, i) or len(analysis.layers[i].in_shape) != 3:
+    hits, seen = [], set()
+    for node in layer_nodes(spec, analysis):
+        layer = node.layer
+        if layer.name in seen or not node.usable or len(node.info.in_shape) != 3:
             continue
-        _, h, w = analysis.layers[i].in_shape
-        spatial_conv = layer.type == "conv" and layer.get("kernel") != "full" and kernel_hw(layer, analysis.layers[i]) != (1, 1)
+        _, h, w = node.info.in_shape
+        spatial_conv = layer.type in ("conv", "depthwise") and layer.get("kernel") != "full" \
+            and kernel_hw(layer, node.info) != (1, 1)
         if h * w <= 1 and (spatial_conv or layer.type in SPATIAL_TYPES):
-            hits.append(layer)
+            seen.add(layer.name)
+            hits.append(node)
     if not hits:
         return []
     edits = []
-    for layer in hits:
-        if layer.type == "conv":
-            edits += [set_param(layer.name, "kernel", 1), set_param(layer.name, "padding", None)]
+    for node in hits:
+        if node.layer.type in ("conv", "depthwise"):
+            edits += [set_param(node.layer.name, "kernel", 1), set_param(node.layer.name, "padding", None)]
         else:
-            edits.append(remove_layer(layer.name))
-    names = tuple(layer.name for layer in hits)
+            edits.append(remove_layer(node.layer.name))
+    paths = tuple(node.path for node in hits)
     return [Finding(
         "vanishing-map", "warning", "The map has shrunk to 1×1 before more spatial layers",
-        f"{', '.join(names)} receive a 1×1 map: a k×k kernel or a pooling window on one pixel only sees that "
+        f"{', '.join(paths)} receive a 1×1 map: a k×k kernel or a pooling window on one pixel only sees that "
         "pixel (zero padding fills the rest), so these layers cost parameters without spatial context.",
         "Dumoulin & Visin 2016 (convolution arithmetic)",
-        names,
-        (Fix("Make " + ", ".join(names) + " 1×1 / drop the pooling", tuple(edits)),),
+        paths,
+        (Fix("Make " + ", ".join(paths) + " 1×1 / drop the pooling", tuple(edits)),),
         {},
     )]
 
@@ -140,40 +152,43 @@ def vanishing_map(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
 def parameter_hog(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
     total = analysis.total_params
     out = []
-    for i, layer in enumerate(spec.layers):
-        info = analysis.layers[i] if i < len(analysis.layers) else None
-        if not is_weight(layer) or not usable(analysis, i) or info.params < HOG_MIN_PARAMS or info.params < HOG_SHARE * total:
+    nodes = layer_nodes(spec, analysis)
+    in_shapes = {node.path: node.info.in_shape for node in nodes}
+    for node in first_of_each(nodes):
+        layer, info = node.layer, node.info
+        if layer.type not in ("conv", "dense") or not node.usable or info.params < HOG_MIN_PARAMS \
+                or info.params < HOG_SHARE * total:
             continue
         shape = info.in_shape
         if len(shape) == 3:
             c, n = shape[0], info.out_shape[0]
-        else:  # dense after a flatten: look at the map before it
-            k = i - 1
-            while k >= 0 and spec.layers[k].type in ("flatten", "dropout"):
+        else:  # dense after a flatten: look at the map that reaches the flatten (and dropout) before it
+            k = node.index
+            while k > 0 and node.stack[k - 1].type in ("flatten", "dropout"):
                 k -= 1
-            if k < 0 or analysis.layers[k].out_shape is None or len(analysis.layers[k].out_shape) != 3:
+            before = in_shapes.get(node.sibling_path(node.stack[k].name))
+            if before is None or len(before) != 3:
                 continue
-            c, n = analysis.layers[k].out_shape[0], layer.get("units")
+            c, n = before[0], layer.get("units")
         bias = n if layer.get("bias") else 0
         alt = c * n + bias
         if alt >= info.params:
             continue
-        edits = [remove_layer(layer.name)]
-        anchor = spec.layers[i - 1].name if i > 0 else None
-        if layer.type == "dense" and i > 0 and spec.layers[i - 1].type == "flatten":
-            edits.append(remove_layer(spec.layers[i - 1].name))
-            anchor = spec.layers[i - 2].name if i > 1 else None
+        gap = spec.unique_name("gap")
+        edits = [insert_layer(layer.name, {"name": gap, "type": "gap"}), remove_layer(layer.name)]
+        if layer.type == "dense" and node.index > 0 and node.stack[node.index - 1].type == "flatten":
+            edits.append(remove_layer(node.stack[node.index - 1].name))
         conv = {"name": layer.name, "type": "conv", "filters": n, "kernel": 1, "activation": layer.get("activation")}
         conv.update({k: v for k, v in layer.params.items() if k in ("bias", "init")})
-        edits += [insert_layer(anchor, conv), insert_layer(layer.name, {"name": spec.unique_name("gap"), "type": "gap"})]
+        edits.append(insert_before(gap, conv))
         out.append(Finding(
-            "parameter-hog", "warning", f"{layer.name} holds most of the parameters",
-            f"{layer.name} has {human_count(info.params)} of the model's {human_count(total)} parameters "
+            "parameter-hog", "warning", f"{node.path} holds most of the parameters",
+            f"{node.path} has {human_count(info.params)} of the model's {human_count(total)} parameters "
             f"({info.params / total:.0%}). A 1×1 conv with {n} filters followed by global average pooling "
             f"needs {human_count(alt)} parameters ({alt / info.params:.1%} of it) and still sees the whole image.",
             "Lin et al. 2014 (Network in Network)",
-            (layer.name,),
-            (Fix(f"Replace {layer.name} by a 1×1 conv + global average pooling", tuple(edits)),),
+            (node.path,),
+            (Fix(f"Replace {node.path} by a 1×1 conv + global average pooling", tuple(edits)),),
             {"params": info.params, "share": info.params / total, "alternative_params": alt},
         ))
     return out
@@ -181,46 +196,50 @@ def parameter_hog(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
 
 def batchnorm_neighbours(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
     biased, dropped = [], []
-    for i, layer in enumerate(spec.layers[:-1]):
-        nxt = spec.layers[i + 1]
-        if nxt.type != "batchnorm":
+    for node in first_of_each(layer_nodes(spec, analysis)):
+        layer = node.layer
+        if node.index + 1 >= len(node.stack) or node.stack[node.index + 1].type != "batchnorm":
             continue
+        nxt = node.stack[node.index + 1]
         if is_weight(layer) and layer.get("bias"):
-            biased.append(layer.name)
+            biased.append(node)
         if layer.type == "dropout":
-            dropped.append((layer.name, nxt.name))
+            dropped.append((node, nxt))
     out = []
     if biased:
+        paths = [node.path for node in biased]
         out.append(Finding(
             "bias-before-batchnorm", "info", "A bias right before batch norm does nothing",
-            f"{', '.join(biased)} add a bias that the following batch norm subtracts again with the mean; "
+            f"{', '.join(paths)} add a bias that the following batch norm subtracts again with the mean; "
             "batch norm's own shift replaces it.",
-            "Ioffe & Szegedy 2015", tuple(biased),
-            (Fix("Set bias: false on " + ", ".join(biased), tuple(set_param(n, "bias", False) for n in biased)),), {},
+            "Ioffe & Szegedy 2015", tuple(paths),
+            (Fix("Set bias: false on " + ", ".join(paths), tuple(set_param(n.layer.name, "bias", False) for n in biased)),), {},
         ))
     if dropped:
         out.append(Finding(
             "dropout-before-batchnorm", "warning", "Dropout directly before batch norm",
-            "; ".join(f"{d} → {b}" for d, b in dropped) + ": dropout changes the variance between training and "
-            "evaluation, so the statistics batch norm learns in training are wrong at evaluation time.",
+            "; ".join(f"{d.path} → {d.sibling_path(b.name)}" for d, b in dropped) + ": dropout changes the variance "
+            "between training and evaluation, so the statistics batch norm learns in training are wrong at evaluation time.",
             "Li et al. 2019 (dropout and batch normalization disharmony); Ioffe & Szegedy 2015",
-            tuple(d for d, _ in dropped),
-            (Fix("Move dropout after batch norm", tuple(move_layer(d, b) for d, b in dropped)),), {},
+            tuple(d.path for d, _ in dropped),
+            (Fix("Move dropout after batch norm", tuple(move_layer(d.layer.name, b.name) for d, b in dropped)),), {},
         ))
     return out
 
 
 def dropout_rate(spec: ModelSpec, analysis: Analysis) -> list[Finding]:
-    high = [layer for layer in spec.layers if layer.type == "dropout" and layer.get("rate") > MAX_DROPOUT]
+    high = [node for node in first_of_each(layer_nodes(spec, analysis))
+            if node.layer.type == "dropout" and node.layer.get("rate") > MAX_DROPOUT]
     if not high:
         return []
+    paths = [d.path for d in high]
     return [Finding(
         "dropout-rate-high", "warning", "Dropout rate above 0.5",
-        ", ".join(f"{d.name} drops {d.get('rate'):.0%}" for d in high) + " of its inputs; more than half thrown "
+        ", ".join(f"{d.path} drops {d.layer.get('rate'):.0%}" for d in high) + " of its inputs; more than half thrown "
         "away slows learning a lot and rarely helps.",
-        "Srivastava et al. 2014", tuple(d.name for d in high),
-        (Fix("Set rate 0.5 on " + ", ".join(d.name for d in high), tuple(set_param(d.name, "rate", 0.5) for d in high)),),
-        {"rates": {d.name: d.get("rate") for d in high}},
+        "Srivastava et al. 2014", tuple(paths),
+        (Fix("Set rate 0.5 on " + ", ".join(paths), tuple(set_param(d.layer.name, "rate", 0.5) for d in high)),),
+        {"rates": {d.path: d.layer.get("rate") for d in high}},
     )]
 
 
