@@ -76,7 +76,7 @@ def test_dropping_a_card_moves_the_layer(window):
 
 def test_palette_double_click_adds_after_the_selection(window, qtbot):
     window.controller.select("pool1")
-    item = window.palette_list.item(6)  # Dropout
+    item = window.palette_list.findItems("Dropout", Qt.MatchFlag.MatchExactly)[0]
     rect = window.palette_list.visualItemRect(item)
     viewport = window.palette_list.viewport()
     QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=rect.center())  # a double click starts with a click
