@@ -34,6 +34,13 @@ def test_tree_walk_visits_every_layer_with_its_place():
     assert spec.layer("b2c").get("filters") == 3 and spec.index_of("b2c") == 0
 
 
+def test_a_module_path_finds_the_spec_layer_it_is_an_instance_of():
+    spec = loads_spec(RESNET_TINY)
+    assert spec.layer("stage1.1.body.s1c2").name == "s1c2"
+    assert spec.layer("stage1.1").name == "stage1"  # a copy of a block is that block
+    assert tree.layer_name("stage1.0.body.s1c2") == "s1c2" and tree.layer_name("stage1.0") == "stage1"
+
+
 def test_version_1_file_loads_unchanged_and_saves_as_version_2():
     spec = loads_spec(V1)
     assert spec.schema_version == SCHEMA_VERSION == 2

@@ -77,7 +77,9 @@ def early_stopping_fix(spec: ModelSpec, patience: int = 2) -> Fix | None:
     return Fix(f"Stop early after {patience} epochs without improvement{now}", (set_training("early_stopping", patience),))
 
 
-def zero_bias_fix(layers: list[str]) -> Fix:
-    """Start the biases of ``layers`` at 0."""
-    return Fix("Start the biases of " + ", ".join(layers) + " at 0", tuple(set_param(n, "init.bias", None) for n in layers))
+def zero_bias_fix(spec: ModelSpec, paths: list[str]) -> Fix:
+    """Start the biases of the layers at ``paths`` (module paths such as ``stage2.0.body.conv1``) at 0: one edit
+    per spec layer, however many copies of a repeated block the paths name."""
+    names = list(dict.fromkeys(spec.layer(p).name for p in paths))
+    return Fix("Start the biases of " + ", ".join(paths) + " at 0", tuple(set_param(n, "init.bias", None) for n in names))
 

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from workbench.analysis import analyze
+from workbench.block_modules import ParallelBlock, ResidualBlock
 from workbench.builder import ConvLayer, DenseLayer, build_model
 from workbench.spec.model import ModelSpec
 
@@ -56,8 +57,8 @@ def signal_share(values: torch.Tensor) -> float:
 
 
 def has_relu_output(module: nn.Module) -> bool:
-    """Whether the layer's output has passed through a ReLU-family nonlinearity."""
-    act = module.act if isinstance(module, (ConvLayer, DenseLayer)) else module
+    """Whether the layer's (or a block copy's) output has passed through a ReLU-family nonlinearity."""
+    act = module.act if isinstance(module, (ConvLayer, DenseLayer, ResidualBlock, ParallelBlock)) else module
     return isinstance(act, (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.GELU))
 
 

@@ -23,6 +23,7 @@ from workbench.doctor.lr_advice import DOWN, UP, clip_fix, lr_fix, zero_bias_fix
 from workbench.doctor.lr_find import cached_lr_find
 from workbench.doctor.monitor_epochs import overfitting_finding
 from workbench.doctor.probes import dead_fractions, first_non_finite_layer, weight_layers
+from workbench.doctor.stack import is_weight
 from workbench.doctor.static_rules import static_findings
 from workbench.doctor.thresholds import (
     ACC_CHANCE_TOL, CHANCE_TOL, DEAD_LIMIT, DIVERGE_FACTOR, DIVERGE_STEPS, EXPLODE_FACTOR, GRAD_NORM_HIGH, GRAD_RATIO_LOW,
@@ -329,10 +330,12 @@ class TrainingMonitor:
                 {"ratio": g0 / g1}, "training"))
         if total > GRAD_NORM_HIGH:
             fix = clip_fix(ctx.spec)
+            top, g_top = max(norms, key=lambda item: item[1])
             self._emit(ctx, Finding(
                 "exploding-gradients", "error", "Gradients explode",
-                f"At step {ctx.step} the gradient norm is {total:.3g}.", "AutoTrainer (exploding-gradient rule)",
-                (), (fix,) if fix else (), {"norm": total}, "training"))
+                f"At step {ctx.step} the gradient norm is {total:.3g}; the largest of a layer is that of {top} ({g_top:.3g}).",
+                "AutoTrainer (exploding-gradient rule)", (top,), (fix,) if fix else (),
+                {"norm": total, "largest": {top: g_top}}, "training"))
 
     def _check_updates(self, ctx) -> None:
         _, before = self._snapshot
@@ -378,13 +381,13 @@ class TrainingMonitor:
         bad = {n: d for n, d in dead.items() if d > DEAD_LIMIT}
         if not bad:
             return
-        negative = [n for n in bad if float(ctx.spec.layer(n).init()["bias"]) < 0]
+        negative = _negative_biases(ctx.spec, bad)
         text = ", ".join(f"{n}: {d:.0%}" for n, d in bad.items()) + (" of the channels output 0 for every image of the "
                                                                        "batch; they get no gradient and stay dead.")
         if negative:
-            text += " " + ", ".join(f"{n} starts with bias {float(ctx.spec.layer(n).init()['bias']):g}" for n in negative) + \
+            text += " " + ", ".join(f"{n} starts with bias {b:g}" for n, b in negative.items()) + \
                 ": a negative bias pushes every input below 0."
-            fixes = (zero_bias_fix(negative),)
+            fixes = (zero_bias_fix(ctx.spec, list(negative)),)
         elif self._blowup:
             fixes = self._cause_fixes(ctx)
         elif self._peak_ratio and self._peak_ratio[1] > UPDATE_BAND[1]:
@@ -402,6 +405,19 @@ class TrainingMonitor:
         found = overfitting_finding(ctx.spec, self.epochs)
         if found is not None:
             self._emit(ctx, found[0], measure="val_loss", symptom="validation loss", proven=found[1])
+
+
+def _negative_biases(spec, paths) -> dict[str, float]:
+    """The negative starting bias of each weight layer among ``paths`` (module paths), under the path of its
+    first copy: a repeated block's layer is one spec layer for all its copies."""
+    out: dict[str, float] = {}
+    seen: set[str] = set()
+    for path in paths:
+        layer = spec.layer(path)
+        if is_weight(layer) and layer.get("bias") and layer.name not in seen and float(layer.init()["bias"]) < 0:
+            seen.add(layer.name)
+            out[path] = float(layer.init()["bias"])
+    return out
 
 
 def _state(model) -> dict[str, torch.Tensor]:

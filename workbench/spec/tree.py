@@ -57,10 +57,18 @@ def walk(layers: list, yaml_path: tuple = ("layers",), parent: Any = None, slot:
                 yield from walk(stack, stack_yaml_path(here, key, s), layer, s, depth + 1)
 
 
+def layer_name(path: str) -> str:
+    """The name of the spec layer a module path is an instance of: ``conv1`` for ``stage2.0.body.conv1``, the
+    block ``stage2`` for its copy ``stage2.0`` (layer names are identifiers, never numbers)."""
+    parts = path.split(".")
+    return parts[-2] if len(parts) > 1 and parts[-1].isdigit() else parts[-1]
+
+
 def find(layers: list, name: str) -> Place:
-    """The place of the layer called ``name`` anywhere in the tree, or of the layer a module path such as
-    ``stage2.0.body.conv1`` ends with; KeyError when there is none."""
-    name = name.rsplit(".", 1)[-1]
+    """The place of the layer called ``name`` anywhere in the tree, or of the layer a module path names
+    (:func:`layer_name`: ``stage2.0.body.conv1``, or the copy ``stage2.0`` of block ``stage2``); KeyError when
+    there is none."""
+    name = layer_name(name)
     for layer, place in walk(layers):
         if layer.name == name:
             return place
