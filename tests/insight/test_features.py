@@ -8,12 +8,15 @@ import torch
 from torch import nn
 
 from tests.insight.models import SIZE
+from workbench.analysis import analyze
+from workbench.builder import build_model
 from workbench.data.shapes import generate_shapes
 from workbench.insight.errors import InsightError
 from workbench.insight.explain import Explainer
 from workbench.insight.features import feature_maps
 from workbench.insight.filters import channel_norms, kernel_tiles
 from workbench.insight.layers import layer_outputs, spatial_layer
+from workbench.presets import load_preset
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +76,8 @@ def test_layers_inside_blocks_are_found_by_their_dotted_names():
     model.add_module("head", nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2)))
     names = [layer.name for layer in layer_outputs(model, (3, 8, 8))]
     assert "stage2.0.body.conv1" in names and names.index("stem") < names.index("stage2.0.body.conv1")
-    assert spatial_layer(model, (3, 8, 8)).name == "stage2"
+    assert "stage2" not in names and "stage2.0.body" not in names  # containers repeat their last child's output
+    assert spatial_layer(model, (3, 8, 8)).name == "stage2.0"  # the block after its join
     x = torch.randn(1, 3, 8, 8)
     seen = {}
     handle = model.stage2[0].body.conv1.register_forward_hook(lambda _m, _i, out: seen.setdefault("o", out.detach()))
@@ -84,6 +88,27 @@ def test_layers_inside_blocks_are_found_by_their_dotted_names():
     assert np.array_equal(maps.maps, seen["o"][0].numpy())
     with pytest.raises(InsightError, match="no layer named 'stage2.0.body.conv9'"):
         feature_maps(model, x, "stage2.0.body.conv9")
+
+
+def test_a_resnet_s_layers_are_its_tree_by_path_each_copy_after_its_body_and_shortcut():
+    spec = load_preset("resnet-8")
+    model = build_model(spec).eval()
+    names = [layer.name for layer in layer_outputs(model, (3, 32, 32))]
+    leaves = [info.path for info in analyze(spec).rows() if not info.copies]
+    assert [n for n in names if n not in ("stage1.0", "stage2.0", "stage3.0")] == leaves
+    assert names[names.index("stage2.0.body.s2conv1"):names.index("stage3.0.body.s3conv1")] == [
+        "stage2.0.body.s2conv1", "stage2.0.body.s2bn1", "stage2.0.body.s2relu1", "stage2.0.body.s2conv2",
+        "stage2.0.body.s2bn2", "stage2.0.shortcut", "stage2.0"]
+    x = torch.randn(1, 3, 32, 32)
+    seen = {}
+    handle = model.stage2[0].register_forward_hook(lambda _m, _i, out: seen.setdefault("o", out.detach()))
+    with torch.no_grad():
+        model(x)
+    handle.remove()
+    maps = feature_maps(model, x, ["stage2.0", "stage2.0.shortcut"])
+    assert np.array_equal(maps["stage2.0"].maps, seen["o"][0].numpy())
+    assert maps["stage2.0.shortcut"].maps.shape == (32, 16, 16)
+    assert spatial_layer(model, (3, 32, 32), "stage2.0.body.s2conv2").shape == (32, 16, 16)
 
 
 def test_first_conv_kernels_as_rgb_tiles(explainer):

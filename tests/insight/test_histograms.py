@@ -68,3 +68,19 @@ def test_a_damaged_file_reads_as_no_histograms(tmp_path):
     assert read_histograms(tmp_path) == []
     np.savez(tmp_path / HISTOGRAMS_FILE, steps=np.array([1, 2]), **{"a|weight": np.zeros((3, 40))})
     assert read_histograms(tmp_path) == []  # rows that do not match the steps are skipped
+
+
+def test_layers_inside_a_repeated_block_are_recorded_by_path_each_copy_after_its_join(tmp_path):
+    block = ("  - name: res\n    type: residual\n    repeat: 2\n    body:\n"
+             "      - {name: c1, type: conv, filters: 4, kernel: 3, padding: same, activation: relu}\n"
+             "      - {name: c2, type: conv, filters: 4, kernel: 3, padding: same, activation: none}\n")
+    spec = loads_spec(SMALL.replace("  - {name: pool1", block + "  - {name: pool1").replace("epochs: 2", "epochs: 1"))
+    run_dir = tmp_path / "run"
+    Trainer(spec, run_dir=run_dir, device="cpu", callbacks=[HistogramRecorder(every=3)]).run()
+    series = {(h.layer, h.kind): h for h in read_histograms(run_dir)}
+    acts = {layer for layer, kind in series if kind == "activation"}
+    assert acts == {"conv1", "res.0.body.c1", "res.0.body.c2", "res.0", "res.1.body.c1", "res.1.body.c2", "res.1",
+                    "pool1", "flat", "fc"}  # not the row of copies, a body or a block's own ReLU: their outputs repeat
+    assert {("res.1.body.c1", "weight"), ("res.1.body.c1", "grad")} <= set(series)
+    assert series["res.1", "activation"].counts[0].sum() == 12 * 4 * 16 * 16
+    assert series["res.1", "activation"].low.min() >= 0.0  # after the ReLU that follows the add

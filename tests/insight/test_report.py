@@ -72,3 +72,22 @@ def test_a_folder_that_is_not_a_run_gets_a_clear_message(tmp_path, capsys):
     assert main(["runs", "--report", str(tmp_path), "--out", str(tmp_path / "r.html")]) == 1
     assert "is not a run folder" in capsys.readouterr().err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_the_report_table_lists_every_layer_inside_the_blocks_of_resnet_8(tmp_path):
+    from workbench.analysis import analyze
+    from workbench.insight.report import report_html
+    from workbench.presets import load_preset
+    from workbench.training import Trainer
+
+    spec = load_preset("resnet-8")
+    spec.data.update(images=24, val_split=0.25)
+    spec.training.update(epochs=1, batch_size=18)
+    ended = Trainer(spec, run_dir=tmp_path / "run", device="cpu").run()
+    assert ended.status == "completed", ended.reason
+    html = report_html(tmp_path / "run")
+    table = html[html.index(">Network</h2>"):html.index(">Loss and accuracy</h2>")]
+    names = re.findall(r"<tr><td>([^<]*)</td>", table)
+    assert [n.replace("\u00a0", "") for n in names] == ["input"] + [info.path for info in analyze(spec).rows()]
+    assert "\u00a0" * 4 + "stage2.0.body.s2conv1" in names and "\u00a0" * 4 + "stage2.0.shortcut" in names
+    assert "<td>stage2</td><td>residual 16→32</td>" in table

@@ -41,20 +41,31 @@ def block_text(info: LayerInfo) -> str:
     return text
 
 
-def summary_table(spec: ModelSpec, analysis: Analysis) -> str:
-    """A table of every layer (name, type, output, params, MACs, receptive field) and the totals; the
-    layers inside blocks follow their block, indented, under their path names, and a projection shortcut
-    follows its copy's layers as a row of its own, so a block's row is the sum of the rows under it."""
-    header = ("Layer", "Type", "Output", "Params", "MACs", "RF /jump")
+SUMMARY_HEADER = ("Layer", "Type", "Output", "Params", "MACs", "RF /jump")
+
+
+def summary_rows(analysis: Analysis, indent: str = "  ") -> list[tuple[str, str, str, str, str, str]]:
+    """The rows of the summary, the input first: each layer of the tree under its path name, led by ``indent``
+    once per level of blocks around it, with its type (a block in a few words), output, parameters, MACs and
+    receptive field; a projection shortcut follows its copy's layers."""
     rows = [("input", "", fmt_shape(analysis.input_shape), "", "", "1 /1")]
     for info in analysis.rows():
-        name = "  " * info.depth + info.path
+        name = indent * info.depth + info.path
         kind = block_text(info) if info.copies else info.type
         if info.status == "ok":
             rows.append((name, kind, info.shape_text, f"{info.params:,}", f"{info.macs:,}", rf_text(info.rf, info.jump)))
         else:
             label = "ERROR" if info.status == "error" else "unreachable"
             rows.append((name, kind, label, "", "", ""))
+    return rows
+
+
+def summary_table(spec: ModelSpec, analysis: Analysis) -> str:
+    """A table of every layer (name, type, output, params, MACs, receptive field) and the totals; the
+    layers inside blocks follow their block, indented, under their path names, and a projection shortcut
+    follows its copy's layers as a row of its own, so a block's row is the sum of the rows under it."""
+    header = SUMMARY_HEADER
+    rows = summary_rows(analysis)
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     align = ("<", "<", "<", ">", ">", ">")
 

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from workbench.atomic_write import replace_atomically
-from workbench.insight.layers import is_internal
+from workbench.model_parts import model_parts
 
 HISTOGRAMS_FILE = "histograms.npz"
 BINS = 32
@@ -55,6 +55,7 @@ def _summary(t: torch.Tensor, bins: int = BINS) -> torch.Tensor:
 
 
 def _weighted(model: nn.Module) -> list[tuple[str, nn.Parameter]]:
+    """Every module with a weight, inside blocks too, by module path (``stage2.0.body.conv1``)."""
     return [(name, m.weight) for name, m in model.named_modules()
             if name and isinstance(getattr(m, "weight", None), nn.Parameter)]
 
@@ -78,10 +79,8 @@ class HistogramRecorder:
         self._path = Path(ctx.run_dir) / HISTOGRAMS_FILE if getattr(ctx, "run_dir", None) else None
         if self._path is not None and self._path.is_file():  # a resumed run keeps what it recorded before
             self._load_existing(ctx.step)
-        modules = dict(ctx.model.named_modules())
-        for name, module in modules.items():
-            if name and not is_internal(name, modules):
-                self._handles.append(module.register_forward_hook(self._hook(name)))
+        for part in model_parts(ctx.model):
+            self._handles.append(part.module.register_forward_hook(self._hook(part.path)))
         self._armed = (ctx.step + 1) % self.every == 0
 
     def on_batch_end(self, ctx) -> None:

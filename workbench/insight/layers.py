@@ -1,7 +1,8 @@
-"""The layers of a built model as the insight views see them: named modules in the order they run.
+"""The layers of a built model as the insight views see them: the parts of its tree in the order they run.
 
-Names come from ``named_modules()``, so a layer inside a block (``stage2.0.body.conv1``) is found by the same
-name its card and its findings use. One forward pass with hooks records every module's output.
+Names are module paths (:mod:`workbench.model_parts`), so a layer inside a block (``stage2.0.body.conv1``),
+a block copy's join (``stage2.0``) and a projection shortcut (``stage2.0.shortcut``) are found by the same
+name their card, the summary and the findings use. One forward pass with hooks records every output.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from workbench.builder import ConvLayer, DenseLayer
 from workbench.insight.errors import InsightError
+from workbench.model_parts import model_parts
 
 
 @dataclass(frozen=True)
@@ -27,12 +28,6 @@ class LayerOutput:
     def spatial(self) -> bool:
         """True for a (C, H, W) output larger than 1×1: a map one can look at and attribute to."""
         return len(self.shape) == 3 and self.shape[1] * self.shape[2] > 1
-
-
-def is_internal(name: str, modules: dict[str, nn.Module]) -> bool:
-    """The activation inside a conv or dense layer: the same output as its layer, under a second name."""
-    parent, _, last = name.rpartition(".")
-    return last == "act" and isinstance(modules.get(parent), (ConvLayer, DenseLayer))
 
 
 @contextmanager
@@ -58,29 +53,29 @@ def recording(model: nn.Module, names=None):
 
 
 def layer_outputs(model: nn.Module, input_shape: tuple[int, int, int], internal: bool = False) -> list[LayerOutput]:
-    """Every named module with the shape of its output, in the order they run (a conv layer's own
-    activation, which has the layer's output, is left out unless ``internal``)."""
-    modules = dict(model.named_modules())
+    """Every part of the model's tree with the shape of its output, in the order they run; with ``internal``,
+    every named module instead (a conv layer's own activation, a block's body, its row of copies too)."""
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     with recording(model) as outputs, torch.no_grad():
         model(torch.zeros(1, *input_shape, device=device))
-    return [LayerOutput(name, tuple(out.shape[1:])) for name, out in outputs.items() if internal or not is_internal(name, modules)]
+    parts = {p.path for p in model_parts(model)}
+    return [LayerOutput(name, tuple(out.shape[1:])) for name, out in outputs.items() if internal or name in parts]
 
 
 def spatial_layer(model: nn.Module, input_shape: tuple[int, int, int], name: str | None = None) -> LayerOutput:
-    """The layer ``name`` (default: the last one with a spatial output); :class:`InsightError` when it does
-    not exist or has no spatial size."""
-    layers = layer_outputs(model, input_shape, internal=True)
-    modules = dict(model.named_modules())
-    spatial = [layer for layer in layers if layer.spatial and not is_internal(layer.name, modules)]
+    """The layer ``name`` (any named module that runs; default: the last part with a spatial output);
+    :class:`InsightError` when it does not exist or has no spatial size."""
+    by_name = {layer.name: layer for layer in layer_outputs(model, input_shape, internal=True)}
+    parts = {p.path for p in model_parts(model)}
+    spatial = [layer for name, layer in by_name.items() if name in parts and layer.spatial]
     choices = ", ".join(layer.name for layer in spatial) or "none"
     if name is None:
         if not spatial:
             raise InsightError("this model has no layer with a spatial output", "add a convolution before the classifier")
         return spatial[-1]
-    found = next((layer for layer in layers if layer.name == name), None)
+    found = by_name.get(name)
     if found is None:
-        if name and name in modules:
+        if name and name in dict(model.named_modules()):
             raise InsightError(f"layer '{name}' does not run in this model's forward pass", f"choose one of: {choices}")
         raise InsightError(f"no layer named '{name}' in this model", f"choose one of: {choices}")
     if not found.spatial:

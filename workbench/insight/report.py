@@ -15,8 +15,7 @@ import numpy as np
 import torch
 
 from workbench.analysis import analyze
-from workbench.analysis.formatting import rf_text
-from workbench.analysis.shape_rules import fmt_shape
+from workbench.analysis.formatting import summary_rows
 from workbench.atomic_write import replace_atomically
 from workbench.data.errors import DataError
 from workbench.doctor import sort_findings, static_findings
@@ -63,10 +62,8 @@ def _facts(run: RunRecord) -> str:
 
 
 def _spec_table(spec) -> str:
-    analysis = analyze(spec)
-    rows = [(info.name, info.type, info.shape_text, f"{info.params:,}", f"{info.macs:,}", rf_text(info.rf, info.jump))
-            for info in analysis.layers]
-    rows.insert(0, ("input", "", fmt_shape(analysis.input_shape), "", "", "1 /1"))
+    """The summary's rows: every layer of the tree under its path name, indented inside its block."""
+    rows = summary_rows(analyze(spec), indent="\u00a0" * 4)
     return _table(("layer", "type", "output", "params", "MACs", "RF /jump"), rows, {3, 4})
 
 
