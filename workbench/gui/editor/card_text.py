@@ -10,6 +10,12 @@ from workbench.spec.layer_kinds import KINDS
 from workbench.spec.model import Layer
 
 
+def breakable(text: str) -> str:
+    """``text`` with a zero-width space after each ``_``, ``.`` and ``-``: a word-wrapped label may break a long
+    layer name (``stage2.0.body.conv1``, ``a_very_long_name``) there instead of being cut at the card's edge."""
+    return "".join(c + "\u200b" if c in "_.-" else c for c in text)
+
+
 def size_text(value: Any) -> str:
     """3 -> '3×3'; [3, 5] -> '3×5'; 'full' -> 'full'."""
     if isinstance(value, list) and len(value) == 2:

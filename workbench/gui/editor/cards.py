@@ -140,7 +140,7 @@ class LayerCard(_Card):
 
         self.title_row = title = QHBoxLayout()
         title.setSpacing(8)
-        title.addWidget(card_label(layer.name, "cardName"))
+        title.addWidget(wrapping_label(card_text.breakable(layer.name), "cardName"))
         kind_label = wrapping_label(kind_text, "cardKind")
         title.addWidget(kind_label, 1)
         grid.addLayout(title, 0, 1)
@@ -163,8 +163,8 @@ class LayerCard(_Card):
         self.marker_texts: list[str] = []
         status = ""
         for severity, text in self._all_markers(info, markers):
-            marker = card_label(("⚠ " if severity in ("error", "warning") else "") + text, f"marker_{severity}")
-            marker.setWordWrap(True)
+            marker = wrapping_label(("⚠ " if severity in ("error", "warning") else "") + card_text.breakable(text),
+                                    f"marker_{severity}")
             grid.addWidget(marker, row, 1, 1, 2)
             self.marker_texts.append(text)
             row += 1
