@@ -121,7 +121,7 @@ class _Chart(QWidget):
         return curve
 
     def _fit_legend(self) -> None:
-        fit_columns(self.legend, self.width() - _OVERHANG - 8)
+        fit_columns(self.legend, self.view, self.width() - _OVERHANG - 8)  # the view may be hidden, not sized
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)

@@ -245,7 +245,7 @@ class LivePlots(QWidget):
         self._fit_lr_axis()
 
     def _fit_legend(self) -> None:
-        fit_columns(self.legend, self.width() - 16)
+        fit_columns(self.legend, self.view, self.view.width() - 16)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
