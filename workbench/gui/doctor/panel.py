@@ -154,6 +154,7 @@ class DoctorPanel(QWidget):
         """A tab with ``chart`` above a word-wrapped note; returns the note and the page's stale cover."""
         page = QWidget()
         page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(4, 4, 4, 4)
         page_layout.addWidget(chart, 1)
         label = FittingLabel(text)
         page_layout.addWidget(label)
