@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import (
-    QAbstractButton, QAbstractItemView, QAbstractScrollArea, QLabel, QLayout, QScrollArea, QSplitter, QStackedLayout, QTreeWidget,
-    QWidget,
+    QAbstractButton, QAbstractItemView, QAbstractScrollArea, QLabel, QLayout, QScrollArea, QSplitter, QStackedLayout,
+    QTreeWidget, QWidget,
 )
 
 from workbench.data.shapes import generate_shapes

@@ -62,7 +62,8 @@ class LayerNamesAxis(pg.AxisItem):
         for i in sorted(range(len(self.names)), key=lambda i: (self._rank(i), i)):
             centre, half = (i - low) * scale, metrics.horizontalAdvance(self.names[i]) / 2 + 2
             left, right = centre - half, centre + half
-            if left < -_OVERHANG or right > length + _OVERHANG or any(left < r + _LABEL_GAP and right + _LABEL_GAP > l for l, r in taken):
+            outside = left < -_OVERHANG or right > length + _OVERHANG
+            if outside or any(left < r + _LABEL_GAP and right + _LABEL_GAP > l for l, r in taken):
                 continue
             taken.append((left, right))
             named.append(i)
