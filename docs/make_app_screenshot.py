@@ -14,48 +14,11 @@ Runs go to a temporary folder; nothing in the user's settings or runs folder is 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-import tempfile
-import time
-from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-IMG = Path(__file__).resolve().parent / "img"
-SIZES = ((1400, 900, ""), (1024, 700, "-1024x700"))  # (width, height, file name suffix)
+from screenshot_window import close, new_window, save_sizes, settle, start_app, wait
 
 
-def settle(app: QApplication, seconds: float = 1.0) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.02)
-
-
-def wait(app: QApplication, condition, timeout_s: float) -> None:
-    end = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > end:
-            raise SystemExit("timed out")
-        app.processEvents()
-        time.sleep(0.02)
-
-
-def new_window(scratch: Path, preset: str):
-    from workbench.gui.app import create_main_window
-
-    window = create_main_window(QSettings(str(scratch / f"{preset}.ini"), QSettings.Format.IniFormat), preset)
-    window.resize(1400, 900)
-    window.show()
-    return window
-
-
-def train(app: QApplication, window, epochs: int, select: str) -> None:
+def train(app, window, epochs: int, select: str) -> None:
     """Train the open spec for ``epochs`` epochs in the window, then show the curves."""
     spec = window.document.spec.copy()
     spec.training["epochs"] = epochs
@@ -70,43 +33,19 @@ def train(app: QApplication, window, epochs: int, select: str) -> None:
     settle(app)
 
 
-def save(window, name: str) -> None:
-    path = IMG / name
-    window.grab().save(str(path))
-    print(f"wrote {path}")
-
-
-def save_sizes(app: QApplication, window, name: str) -> None:
-    """Save ``name`` at every size of :data:`SIZES` (``main-window.png``, ``main-window-1024x700.png``)."""
-    for width, height, suffix in SIZES:
-        window.resize(width, height)
-        settle(app)
-        save(window, name.replace(".png", f"{suffix}.png"))
-    window.resize(*SIZES[0][:2])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=3, help="epochs of the default preset's run")
     parser.add_argument("--stuck-epochs", type=int, default=0, help="epochs of overfeat-small-fc7_1's run (0: none)")
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="workbench-screenshot-"))
-    os.environ["WORKBENCH_RUNS"] = str(scratch / "runs")
-    QStandardPaths.setTestModeEnabled(True)
+    app, scratch = start_app()
 
     from workbench.doctor import check_init
-    from workbench.gui import style
-    from workbench.gui.gc_guard import collect_on_gui_thread
-
-    app = QApplication.instance() or QApplication([])
-    style.apply_theme(app)
-    collect_on_gui_thread(app)
-    IMG.mkdir(parents=True, exist_ok=True)
 
     window = new_window(scratch, "overfeat-small")
     train(app, window, args.epochs, "fc7")
     save_sizes(app, window, "main-window.png")
-    window.close()
+    close(window)
 
     window = new_window(scratch, "overfeat-small-fc7_1")
     doctor = window.panels.doctor
@@ -120,7 +59,7 @@ def main() -> None:
         window.panels.training.bottom_tabs.setCurrentWidget(window.panels.training.log)
         settle(app)
         save_sizes(app, window, "main-window-stuck.png")
-    window.close()
+    close(window)
 
 
 if __name__ == "__main__":

@@ -13,42 +13,23 @@ The run (tiny-vgg on the shapes, histograms every 5 steps) goes to a temporary f
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-import tempfile
-from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_app_screenshot import IMG, save, settle  # noqa: E402
+from screenshot_window import close, new_window, save, settle, start_app
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=3, help="epochs of tiny-vgg's run")
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="workbench-screenshot-"))
-    os.environ["WORKBENCH_RUNS"] = str(scratch / "runs")
-    QStandardPaths.setTestModeEnabled(True)
+    app, scratch = start_app()
 
     import numpy as np
 
-    from workbench.gui import style
-    from workbench.gui.app import create_main_window
-    from workbench.gui.gc_guard import collect_on_gui_thread
     from workbench.insight.histograms import HistogramRecorder
     from workbench.presets import resolve_spec
     from workbench.training import Trainer, open_run
     from workbench.training.validation import predict_run
 
-    app = QApplication.instance() or QApplication([])
-    style.apply_theme(app)
-    collect_on_gui_thread(app)
     spec = resolve_spec("tiny-vgg").copy()
     spec.training["epochs"] = args.epochs
     run_dir = scratch / "runs" / "tiny-vgg"
@@ -58,9 +39,7 @@ def main() -> None:
     print(f"{len(mistakes)} mistakes among the {len(results.true)} images shown")
 
     for size, suffix in (((1400, 900), ""), ((1024, 700), "-1024")):
-        window = create_main_window(QSettings(str(scratch / f"s{suffix}.ini"), QSettings.Format.IniFormat), "tiny-vgg")
-        window.resize(*size)
-        window.show()
+        window = new_window(scratch, "tiny-vgg", size)
         panels = window.panels
         panels.training.results.run_dir = str(run_dir)
         panels.training.results.show_results(results)
@@ -74,8 +53,7 @@ def main() -> None:
         inside.layers.setFocus()
         settle(app)
         save(window, f"inside-feature-maps{suffix}.png")
-        window.document.undo_stack.setClean()
-        window.close()
+        close(window)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from workbench.gui.files.autosave import Autosaver
 from workbench.gui.files.file_actions import FileActions
 from workbench.gui.files.settings import AppSettings
 from workbench.gui.help_menu import HelpMenu
+from workbench.gui.wrapping import FittingLabel
 from workbench.presets import DEFAULT_PRESET, load_preset
 from workbench.safe_text import printable_line
 from workbench.spec import tree
@@ -115,7 +116,7 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
-        self.status_label = QLabel()
+        self.status_label = FittingLabel()  # a long error takes a second line rather than being cut
         self.statusBar().addWidget(self.status_label, 1)
         self.controller.editFailed.connect(lambda message: self.statusBar().showMessage(message, 6000))
         self.document.changed.connect(self._update_status)

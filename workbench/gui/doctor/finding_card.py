@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QVBoxLayout, QWidget
 
 from workbench.doctor.findings import Finding, Fix
 from workbench.gui.style import ACCENT, ACCENT_SOFT, BORDER, ERROR, MUTED, WARNING
+from workbench.gui.wrapping import WrappingButton
 
 _ICONS = {
     "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
@@ -53,11 +54,10 @@ class FindingCard(QFrame):
         source.setStyleSheet(f"color: {MUTED};")
         source.setWordWrap(True)
         body.addWidget(source)
-        self.fix_buttons: list[QPushButton] = []
+        self.fix_buttons: list[WrappingButton] = []
         for fix in finding.fixes if on_fix is not None else ():
-            button = QPushButton(f"Apply fix: {fix.label}")
+            button = WrappingButton(f"Apply fix: {fix.label}")
             button.setToolTip("One undoable edit of the spec")
-            button.setStyleSheet("text-align: left; padding: 4px 8px;")
             button.clicked.connect(lambda _=False, f=fix: on_fix(f))
             body.addWidget(button)
             self.fix_buttons.append(button)

@@ -23,6 +23,7 @@ from workbench.gui.doctor.charts import CompareChart, InitChart, TrialChart
 from workbench.gui.doctor.finding_card import FindingCard
 from workbench.gui.doctor.stale_cover import StaleCover
 from workbench.gui.document import SpecDocument
+from workbench.gui.wrapping import FittingLabel
 from workbench.gui.style import MUTED
 from workbench.gui.training.tasks import BackgroundTask
 from workbench.presets import load_preset, preset_names
@@ -117,8 +118,7 @@ class DoctorPanel(QWidget):
         layout.addLayout(bar)
         layout.addLayout(second)
 
-        self.status = QLabel()
-        self.status.setWordWrap(True)
+        self.status = FittingLabel()
         self.status.setStyleSheet(f"color: {MUTED}; padding: 2px 4px;")
         layout.addWidget(self.status)
 
@@ -154,9 +154,9 @@ class DoctorPanel(QWidget):
         """A tab with ``chart`` above a word-wrapped note; returns the note and the page's stale cover."""
         page = QWidget()
         page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(4, 4, 4, 4)
         page_layout.addWidget(chart, 1)
-        label = QLabel(text)
-        label.setWordWrap(True)
+        label = FittingLabel(text)
         page_layout.addWidget(label)
         self.tabs.addTab(page, title)
         return label, StaleCover(page, again_text, again)
@@ -292,9 +292,7 @@ class DoctorPanel(QWidget):
         self.init_chart.show_report(report)
         m = report.measurement
         checks = "; ".join(f"{'✓' if c.passed else '✗'} {c.name}: {c.value}" for c in report.checks)
-        self.checks_label.setText(
-            f"Loss {m.loss:.3f} vs ln {self.document.spec.num_classes} = {m.chance_loss:.3f}; input-dependent share "
-            f"of the logits {m.logit_share:.3%}. Usual checks: {checks}.")
+        self.checks_label.setText(f"Input-dependent share of the logits: {m.logit_share:.3%}. Usual checks: {checks}.")
         self.tabs.setCurrentIndex(0)
         self._redraw()
         self.status.setText(f"Checked at initialisation on {m.batch} images. {count_text(self.findings())}")

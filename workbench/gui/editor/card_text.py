@@ -10,6 +10,17 @@ from workbench.spec.layer_kinds import KINDS
 from workbench.spec.model import Layer
 
 
+LONG_WORD = 16  # characters: a longer word (a layer name) may break after its _ . - on a narrow card
+
+
+def breakable(text: str) -> str:
+    """``text`` with a zero-width space after each ``_``, ``.`` and ``-`` of its long words: a word-wrapped label
+    may break a long layer name (``a_very_long_layer_name``) there instead of being cut at the card's edge, while
+    a short one (``fc7_1``) stays whole."""
+    return " ".join("".join(c + "\u200b" if c in "_.-" else c for c in word) if len(word) > LONG_WORD else word
+                    for word in text.split(" "))
+
+
 def size_text(value: Any) -> str:
     """3 -> '3×3'; [3, 5] -> '3×5'; 'full' -> 'full'."""
     if isinstance(value, list) and len(value) == 2:

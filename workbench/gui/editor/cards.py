@@ -13,6 +13,7 @@ from workbench.gui.editor import card_text
 from workbench.spec.model import Layer, ModelSpec
 
 LAYER_MIME = "application/x-workbench-layer"
+NAME_WIDTH = 150  # px a layer name keeps on one line; a longer name breaks after its _ . - where the card is narrow
 
 CARD_STYLE = f"""
 QFrame#card {{ background: {style.SURFACE}; border: 1px solid {style.BORDER}; border-radius: 6px; }}
@@ -40,6 +41,20 @@ class _ShortLabel(QLabel):
         margins = self.contentsMargins()
         one_line = self.fontMetrics().horizontalAdvance(self.text()) + margins.left() + margins.right() + 2
         return QSize(max(hint.width(), one_line), hint.height())
+
+
+class _NameLabel(_ShortLabel):
+    """A layer's name: on one line up to NAME_WIDTH px; a longer name breaks after its _ . - in a narrow card."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.setObjectName("cardName")
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.setWordWrap(True)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(max(hint.width(), min(self.sizeHint().width(), NAME_WIDTH)), hint.height())
 
 
 def wrapping_label(text: str, name: str) -> QLabel:
@@ -140,7 +155,7 @@ class LayerCard(_Card):
 
         self.title_row = title = QHBoxLayout()
         title.setSpacing(8)
-        title.addWidget(card_label(layer.name, "cardName"))
+        title.addWidget(_NameLabel(card_text.breakable(layer.name)))
         kind_label = wrapping_label(kind_text, "cardKind")
         title.addWidget(kind_label, 1)
         grid.addLayout(title, 0, 1)
@@ -163,8 +178,8 @@ class LayerCard(_Card):
         self.marker_texts: list[str] = []
         status = ""
         for severity, text in self._all_markers(info, markers):
-            marker = card_label(("⚠ " if severity in ("error", "warning") else "") + text, f"marker_{severity}")
-            marker.setWordWrap(True)
+            marker = wrapping_label(("⚠ " if severity in ("error", "warning") else "") + card_text.breakable(text),
+                                    f"marker_{severity}")
             grid.addWidget(marker, row, 1, 1, 2)
             self.marker_texts.append(text)
             row += 1

@@ -63,6 +63,7 @@ class StackView(QScrollArea):
         self._layout.setContentsMargins(4, 4, 4, 8)
         self._layout.setSpacing(6)
         self.setWidget(self.column)
+        self.column.installEventFilter(self)
         self.input_card: InputCard | None = None
         self.cards: list[LayerCard] = []  # the top stack's cards
         self.all_cards: dict[str, LayerCard] = {}  # every card shown, inner ones too, in reading order
@@ -104,10 +105,18 @@ class StackView(QScrollArea):
         self._keep_cards_whole()
 
     def _keep_cards_whole(self) -> None:
-        """Never narrower than the widest card needs: the splitter takes the room from the other columns."""
-        self.column.layout().activate()
+        """Never narrower than the widest card needs: the splitter takes the room from the other columns.
+
+        Called again whenever the column lays its cards out (new cards are shown, and so measured, only then)."""
         bar = self.verticalScrollBar().sizeHint().width()
-        self.setMinimumWidth(self.column.minimumSizeHint().width() + bar + 2 * self.frameWidth())
+        need = self.column.minimumSizeHint().width() + bar + 2 * self.frameWidth()
+        if need != self.minimumWidth():
+            self.setMinimumWidth(need)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt API)
+        if watched is self.column and event.type() == QEvent.Type.LayoutRequest:
+            self._keep_cards_whole()
+        return super().eventFilter(watched, event)
 
     def _add_card(self, card) -> None:
         card.clicked.connect(self._card_clicked)

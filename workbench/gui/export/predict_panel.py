@@ -27,11 +27,13 @@ from workbench.export import ModelFileError
 from workbench.gui.export.prob_chart import ProbabilityChart
 from workbench.gui.style import BORDER, ERROR, MUTED
 from workbench.gui.training.images import to_pixmap
+from workbench.gui.wrapping import FittingLabel
 from workbench.predict import Prediction, Predictor, load_predictor, predict
 from workbench.safe_text import printable_line
 
 MODEL_SUFFIXES = (".wbm", ".onnx")
-INPUT_VIEW_SIZE = 192
+INPUT_VIEW_SIZE = 192  # px, the input view's picture where the panel has room
+SMALLEST_VIEW = 96  # px, where it has not (a laptop-sized window): the class bars keep their room
 EMPTY_HINT = "Open a model (a run folder, a .wbm bundle or an .onnx file), then open or drop images here."
 
 
@@ -46,6 +48,38 @@ def _blank_icon() -> QIcon:
     pixmap = QPixmap(40, 40)
     pixmap.fill(Qt.GlobalColor.transparent)
     return QIcon(pixmap)
+
+
+class _InputView(QLabel):
+    """The network-sized input, scaled to the room the panel gives it (from SMALLEST_VIEW up to
+    INPUT_VIEW_SIZE pixels), or a hint while there is none."""
+
+    def __init__(self):
+        super().__init__()
+        self.image = None
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(SMALLEST_VIEW + 16, SMALLEST_VIEW + 16)
+        self.setStyleSheet(f"QLabel {{ border: 1px dashed {BORDER}; border-radius: 6px; color: {MUTED}; }}")
+
+    def show_image(self, image) -> None:
+        """Show ``image`` (uint8 C×H×W), or the drop hint for None."""
+        self.image = image
+        if image is None:
+            self.setText("Drop images here")
+        else:
+            self._draw()
+
+    def _draw(self) -> None:
+        room = min(self.width(), self.height()) - 16 if self.isVisible() else INPUT_VIEW_SIZE
+        self.setPixmap(to_pixmap(self.image, max(SMALLEST_VIEW, min(INPUT_VIEW_SIZE, room))))
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        return QSize(INPUT_VIEW_SIZE + 16, INPUT_VIEW_SIZE + 16)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        if self.image is not None:
+            self._draw()
 
 
 class PredictPanel(QWidget):
@@ -65,8 +99,7 @@ class PredictPanel(QWidget):
         menu.addAction("Bundle or ONNX file…", self._choose_model_file)
         menu.addAction("Run folder…", self._choose_run_folder)
         open_model.setMenu(menu)
-        self.model_label = QLabel("No model")
-        self.model_label.setWordWrap(True)
+        self.model_label = FittingLabel("No model")
         open_images = QPushButton("Open images…")
         open_images.clicked.connect(self._choose_images)
         self.clear_button = QPushButton("Clear")
@@ -77,35 +110,35 @@ class PredictPanel(QWidget):
         self.top_spin.setValue(5)
         self.top_spin.setPrefix("Top ")
         self.top_spin.valueChanged.connect(lambda _: self.show_result(self.image_list.currentRow()))
+        self.look_button = QPushButton("Where it looks")
+        self.look_button.setToolTip("Grad-CAM, saliency or integrated gradients for this image (Inside panel)")
+        self.look_button.clicked.connect(self._request_look)
         bar, images_bar = QHBoxLayout(), QHBoxLayout()  # two rows fit the panel of a laptop-sized window
         bar.addWidget(open_model)
         bar.addWidget(self.model_label, 1)
         images_bar.addWidget(open_images)
         images_bar.addWidget(self.clear_button)
         images_bar.addStretch(1)
+        images_bar.addWidget(self.look_button)
         images_bar.addWidget(self.top_spin)
 
         self.image_list = QListWidget()
         self.image_list.setIconSize(QSize(40, 40))
         self.image_list.setMinimumWidth(180)
+        self.image_list.setWordWrap(True)  # a long file name takes more lines instead of a sideways scroll
+        self.image_list.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.image_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.image_list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.image_list.currentRowChanged.connect(self.show_result)
-        self.input_view = QLabel()
-        self.input_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.input_view.setMinimumSize(INPUT_VIEW_SIZE + 16, INPUT_VIEW_SIZE + 16)
-        self.input_view.setStyleSheet(f"QLabel {{ border: 1px dashed {BORDER}; border-radius: 6px; color: {MUTED}; }}")
-        self.input_caption = QLabel()
+        self.input_view = _InputView()
+        self.input_caption = FittingLabel()
         self.input_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.input_caption.setWordWrap(True)
         self.input_caption.setStyleSheet(f"color: {MUTED};")
         view_box = QWidget()
         view_layout = QVBoxLayout(view_box)
-        view_layout.addWidget(QLabel("<b>Input as the model sees it</b>"), 0, Qt.AlignmentFlag.AlignHCenter)
+        view_layout.setContentsMargins(4, 4, 4, 4)
         view_layout.addWidget(self.input_view, 1)
         view_layout.addWidget(self.input_caption)
-        self.look_button = QPushButton("Where it looks")
-        self.look_button.setToolTip("Grad-CAM, saliency or integrated gradients for this image (Inside panel)")
-        self.look_button.clicked.connect(self._request_look)
-        view_layout.addWidget(self.look_button, 0, Qt.AlignmentFlag.AlignHCenter)
         self.chart = ProbabilityChart()
         images = QSplitter()
         images.addWidget(self.image_list)
@@ -116,8 +149,7 @@ class PredictPanel(QWidget):
         splitter.addWidget(self.chart)
         splitter.setStretchFactor(1, 1)
 
-        self.message = QLabel(EMPTY_HINT)
-        self.message.setWordWrap(True)
+        self.message = FittingLabel(EMPTY_HINT)
         self.message.setStyleSheet(f"color: {MUTED};")
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -201,7 +233,7 @@ class PredictPanel(QWidget):
     def show_result(self, row: int) -> None:
         """Show image ``row``: its network-sized input and the probability bars."""
         if not (0 <= row < len(self.results)) or not self.results[row].ok:
-            self.input_view.setText("Drop images here")
+            self.input_view.show_image(None)
             self.input_caption.setText(self.results[row].error if 0 <= row < len(self.results) else "")
             self.chart.show_scores([])
             self.look_button.setEnabled(False)
@@ -212,8 +244,9 @@ class PredictPanel(QWidget):
                                     if self.predictor.kind != "onnx" else
                                     "An ONNX file has no layers to look inside: open the run folder or bundle")
         c, h, w = result.image.shape
-        self.input_view.setPixmap(to_pixmap(result.image.numpy(), INPUT_VIEW_SIZE))
-        self.input_caption.setText(f"{result.path.name}\n{w}×{h}, {c} channel(s), resize: {self.predictor.resize}")
+        self.input_view.show_image(result.image.numpy())
+        self.input_caption.setText(f"{result.path.name} as the model sees it: {w}×{h}, {c} channel(s), "
+                                   f"resize: {self.predictor.resize}")
         self.chart.show_scores(result.top[: self.top_spin.value()])
 
     def _request_look(self) -> None:

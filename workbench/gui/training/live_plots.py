@@ -10,14 +10,16 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
+from workbench.gui.legend_columns import fit_columns
 from workbench.gui.training.curves import RunCurves
 
 REDRAW_HZ = 5
 MIN_HEIGHT = 260  # px: loss above, accuracy and learning rate below, each with a readable axis
+MIN_TICK_GAP = 24  # px between two numbers on a value axis
 MAX_DRAW_SHARE = 0.25  # at most this share of the GUI thread's time goes to redrawing the plots
 OVERLAY_COLOURS = ("#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
 
-# live curve name -> (plot, legend text, series, pen, symbol)
+# live curve name -> (plot, curve name, series, pen, symbol)
 LIVE_CURVES = {
     "loss": ("loss", "train loss (step)", "loss", pg.mkPen("#9ecae1", width=1), None),
     "loss_ema": ("loss", "train loss (EMA)", "loss_ema", pg.mkPen("#1f77b4", width=2), None),
@@ -27,6 +29,9 @@ LIVE_CURVES = {
     "val_acc": ("acc", "val acc", "val_acc", pg.mkPen("#ff7f0e", width=2), "o"),
     "lr": ("lr", "learning rate", "lr", pg.mkPen("#6a3d9a", width=2), None),
 }
+# the loss and accuracy curves of a kind share a pen: one legend entry names both
+LEGEND = {"loss": "training (per step)", "loss_ema": "training (smoothed / per epoch)",
+          "val_loss": "validation"}
 
 
 def step_extent(last_step: float) -> float:
@@ -37,6 +42,20 @@ def step_extent(last_step: float) -> float:
         return 1.0
     scale = 10.0 ** math.floor(math.log10(last_step))
     return next(m * scale for m in (1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0) if m * scale >= last_step)
+
+
+class SparseAxis(pg.AxisItem):
+    """A value axis with numbered ticks only, at least MIN_TICK_GAP px apart however short the plot is."""
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph API)
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if not levels or size <= 0:
+            return levels
+        spacing, per_px = levels[0][0], abs(maxVal - minVal) / size
+        while spacing < MIN_TICK_GAP * per_px:  # the next of 1, 2, 5 × 10^k
+            mantissa = spacing / 10 ** math.floor(math.log10(spacing) + 1e-9)
+            spacing *= 2.5 if round(mantissa) == 2 else 2
+        return [(spacing, 0)]
 
 
 class _Extent(pg.GraphicsObject):
@@ -83,14 +102,15 @@ class LivePlots(QWidget):
         self._extents: dict[str, _Extent] = {}
         self._lr_top = 0.0
         # the legend has a row of its own above the plots, so it never covers a curve
-        self.legend = pg.LegendItem(colCount=3, labelTextSize="8pt", verSpacing=-6, horSpacing=12)
+        self.legend = pg.LegendItem(colCount=len(LEGEND) + 1, labelTextSize="8pt", verSpacing=-6, horSpacing=12)
         self.view.addItem(self.legend, row=0, col=0, colspan=2)
         for key, label, row, col, span in (("loss", "loss", 1, 0, 2), ("acc", "accuracy", 2, 0, 1),
                                             ("lr", "learning rate", 2, 1, 1)):
-            plot = self.view.addPlot(row=row, col=col, colspan=span)
+            plot = self.view.addPlot(row=row, col=col, colspan=span, axisItems={"left": SparseAxis("left")})
             plot.setLabel("left", label)
             plot.getAxis("left").enableAutoSIPrefix(False)  # a "(×0.001)" suffix made the label run over the plot above
-            plot.setLabel("bottom", "step")
+            if key != "loss":  # the plots below name the steps; the loss plot keeps that height for its curves
+                plot.setLabel("bottom", "step")
             plot.showGrid(x=True, y=True, alpha=0.2)
             self._extents[key] = _Extent()
             plot.addItem(self._extents[key])
@@ -100,6 +120,8 @@ class LivePlots(QWidget):
             plot.setClipToView(True)
             self.plots[key] = plot
         self.plots["acc"].setYRange(0.0, 1.0, padding=0.03)
+        self.view.ci.layout.setContentsMargins(2, 0, 2, 2)
+        self.view.ci.layout.setVerticalSpacing(0)
         self.plots["acc"].enableAutoRange(axis="y", enable=False)
         self.view.ci.layout.setRowStretchFactor(1, 3)
         self.view.ci.layout.setRowStretchFactor(2, 2)
@@ -112,8 +134,8 @@ class LivePlots(QWidget):
             self.curves[name] = pg.PlotDataItem([], [], pen=pen, name=legend, **extra)
             # single-step spikes may leave the view: the smoothed and validation curves set the range
             self.plots[plot].addItem(self.curves[name], ignoreBounds=name in ("loss", "acc"))
-            if plot != "lr":  # the axis names the one lr curve
-                self.legend.addItem(self.curves[name], legend)
+            if name in LEGEND:
+                self.legend.addItem(self.curves[name], LEGEND[name])
         chance_pen = pg.mkPen("#555555", width=1, style=Qt.PenStyle.DashLine)
         self.chance = pg.InfiniteLine(angle=0, movable=False, pen=chance_pen)
         self.chance.setVisible(False)
@@ -138,6 +160,7 @@ class LivePlots(QWidget):
             self.chance.setValue(math.log(num_classes))
             self.legend.removeItem(self.chance_key)
             self.legend.addItem(self.chance_key, f"chance: ln({num_classes}) = {math.log(num_classes):.2f}")
+            self._fit_legend()
             self.chance.setVisible(True)
             self._extents["loss"].set_y(0.0, math.log(num_classes))
         self.redraw()
@@ -202,10 +225,10 @@ class LivePlots(QWidget):
         self._overlay_items = []
         for i, (name, curves) in enumerate(runs):
             colour = OVERLAY_COLOURS[i % len(OVERLAY_COLOURS)]
-            for plot, series, dashed, symbol, legend in (
+            for plot, series, dashed, symbol, legend in (  # one legend entry per run: its colour
                 ("loss", "loss_ema", False, None, f"{name}"),
                 ("loss", "val_loss", True, "t", None),
-                ("acc", "val_acc", False, "t", f"{name} (val)"),
+                ("acc", "val_acc", False, "t", None),
                 ("lr", "lr", False, None, None),
             ):
                 x, y = curves.series[series].data()
@@ -217,8 +240,16 @@ class LivePlots(QWidget):
                 if legend:
                     self.legend.addItem(item, legend)
                 self._overlay_items.append((self.plots[plot], item))
+        self._fit_legend()
         self._fit_step_axes()
         self._fit_lr_axis()
+
+    def _fit_legend(self) -> None:
+        fit_columns(self.legend, self.view, self.view.width() - 16)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._fit_legend()
 
     def overlay_count(self) -> int:
         return len(self._overlay_items)

@@ -80,16 +80,36 @@ class RunsList(QWidget):
         self.follow_button.setToolTip("Plot a run that is training in another process (e.g. on the command line) "
                                       "as it goes; Stop stops it and keeps its checkpoint.")
         self.follow_button.clicked.connect(lambda: self._emit_current(self.followRequested))
-        buttons = QGridLayout()  # two rows: the six buttons fit the panel of a laptop-sized window
-        for i, button in enumerate((self.refresh_button, self.open_button, self.results_button,
-                                    self.continue_button, self.follow_button, self.export_button)):
-            buttons.addWidget(button, i // 3, i % 3)
-        buttons.setColumnStretch(3, 1)
+        self.buttons = QGridLayout()  # one row where the six buttons fit, else two (a laptop-sized window)
+        self._button_columns = 0
+        self._arrange_buttons(3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree)
-        layout.addLayout(buttons)
+        layout.addLayout(self.buttons)
         self.refresh()
+
+    def _arrange_buttons(self, columns: int) -> None:
+        """The buttons in rows of ``columns``. A single row never sets the list's minimum width (each button
+        claims 1 px), so a narrower panel can shrink the list, which then goes back to two rows."""
+        if columns == self._button_columns:
+            return
+        self._button_columns = columns
+        for i, button in enumerate(self._button_order()):
+            self.buttons.removeWidget(button)
+            self.buttons.addWidget(button, i // columns, i % columns)
+            button.setMinimumWidth(1 if columns == 6 else 0)
+        for column in range(7):
+            self.buttons.setColumnStretch(column, 1 if column == columns else 0)
+
+    def _button_order(self) -> tuple[QPushButton, ...]:
+        return (self.refresh_button, self.open_button, self.results_button, self.continue_button,
+                self.follow_button, self.export_button)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        one_row = sum(b.sizeHint().width() for b in self._button_order()) + 5 * max(self.buttons.horizontalSpacing(), 6)
+        self._arrange_buttons(6 if one_row <= self.width() else 3)
 
     def add_session_run(self, path: str) -> None:
         self.session_runs.add(str(path))
