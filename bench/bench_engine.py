@@ -13,8 +13,9 @@
 4. The decode cache: images/s training from the cache on disk ÷ from memory, same data, page cache warm
    (target >= 0.9); start-up of a second run ÷ the first on a folder of ``--scale-images`` small images (the
    second reuses the cache); peak resident memory of a fresh process training on that folder with
-   ``$WORKBENCH_MEMORY_LIMIT`` set to a quarter of its decoded images (target: the peak above the engine's own
-   peak on a small folder stays under the limit).
+   ``$WORKBENCH_MEMORY_LIMIT`` set to a quarter of its decoded images, less the engine's own peak (the same
+   training on a folder just large enough for full training and validation batches, also read from disk), as a
+   share of the limit (target < 1: what the images add does not grow with the folder).
 5. With ``--nproc N``: images/s of ``train --nproc N`` ÷ one process (CPU, gloo), same spec and global batch.
 
     python bench/bench_engine.py                  # a few minutes on a CPU
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import math
 import os
 import random
 import shutil
@@ -40,6 +42,7 @@ from PIL import Image, ImageOps
 from torch import nn
 
 PAD = 4  # random-crop padding used by both pipelines in [2], with random horizontal flips
+VAL_SPLIT = 0.2  # the validation split of every spec here
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -64,7 +67,7 @@ layers:
   - {{name: fc7, type: conv, filters: 64, kernel: 1, activation: relu}}
   - {{name: gap, type: gap}}
   - {{name: logits, type: conv, filters: 3, kernel: 1, activation: none}}
-data: {{source: {source}, images: {images}, seed: 0, val_split: 0.2{path}}}
+data: {{source: {source}, images: {images}, seed: 0, val_split: {val_split}{path}}}
 training: {{optimizer: adam, lr: 0.001, batch_size: {batch}, epochs: {epochs}, seed: 0{extra}}}
 """
 
@@ -72,7 +75,7 @@ training: {{optimizer: adam, lr: 0.001, batch_size: {batch}, epochs: {epochs}, s
 def make_spec(args, source="shapes", path=None, extra="", data_extra=""):
     path_entry = f", path: '{path}'" if path else ""
     return loads_spec(SPEC.format(size=args.size, source=source, images=args.images, batch=args.batch_size,
-                                  epochs=args.epochs, path=path_entry + data_extra, extra=extra))
+                                  epochs=args.epochs, path=path_entry + data_extra, extra=extra, val_split=VAL_SPLIT))
 
 
 def sync(device):
@@ -151,7 +154,7 @@ def usual_pipeline(spec, root: Path, device, args, workers: int) -> float:
     labels = [names.index(f.parent.name) for f in files]
     gen = torch.Generator().manual_seed(0)
     perm = torch.randperm(len(files), generator=gen).tolist()
-    n_val = int(len(files) * 0.2)
+    n_val = int(len(files) * VAL_SPLIT)
     val_idx, train_idx = perm[:n_val], perm[n_val:]
     mean, std = [0.5] * 3, [0.25] * 3
     train = PilFolder([files[i] for i in train_idx], [labels[i] for i in train_idx], args.size, mean, std, True)
@@ -190,6 +193,11 @@ def engine_end_to_end(spec, root: Path, device) -> float:
     return time.perf_counter() - start
 
 
+def _mib(values) -> str:
+    """Byte counts as MiB, comma-separated."""
+    return ", ".join(f"{v / 2**20:,.0f}" for v in values)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--images", type=int, default=600)
@@ -202,6 +210,7 @@ def main() -> None:
     p.add_argument("--scale-size", type=int, default=100, help="image size of that folder")
     p.add_argument("--memory-steps", type=int, default=0,
                    help="steps of the peak-memory training (default: one epoch of the scale folder)")
+    p.add_argument("--memory-repeats", type=int, default=2, help="processes per peak-memory figure (the lowest counts)")
     p.add_argument("--nproc", type=int, default=0, help="also measure train --nproc N against one process")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.add_argument("--device", default="auto")
@@ -253,7 +262,8 @@ def main() -> None:
     try:
         start = time.perf_counter()
         engine_scale.write_small_images(scale_root / "images", args.scale_images, args.scale_size)
-        engine_scale.write_small_images(scale_root / "small", max(60, args.scale_images // 50), args.scale_size)
+        small_count = engine_scale.baseline_images(args.batch_size, VAL_SPLIT)
+        engine_scale.write_small_images(scale_root / "small", small_count, args.scale_size)
         print(f"    wrote {args.scale_images:,} images of {args.scale_size}x{args.scale_size} in "
               f"{time.perf_counter() - start:.1f} s")
         size_args = argparse.Namespace(**{**vars(args), "size": args.scale_size})
@@ -261,26 +271,34 @@ def main() -> None:
         first, second = engine_scale.startup(scale_spec)
         print(f"    start-up (load the folder): first run {first:.2f} s, second run {second:.2f} s; "
               f"ratio second / first = {second / first:.3f}")
+        decoded = args.scale_images * 3 * args.scale_size * args.scale_size
+        steps = args.memory_steps or math.ceil(args.scale_images * (1 - VAL_SPLIT) / args.batch_size)  # one epoch
+        small_epochs = math.ceil(steps / math.ceil(small_count * (1 - VAL_SPLIT) / args.batch_size)) + 1
         spec_file, small_file = scale_root / "spec.yaml", scale_root / "small.yaml"
         save_spec(scale_spec, spec_file)
-        save_spec(make_spec(size_args, source="folder", path=scale_root / "small"), small_file)
-        decoded = args.scale_images * 3 * args.scale_size * args.scale_size
-        steps = args.memory_steps or -(-int(args.scale_images * 0.8) // args.batch_size)  # default: one epoch
-        mem = engine_scale.peak_memory(spec_file, small_file, decoded, steps=steps)
+        save_spec(make_spec(argparse.Namespace(**{**vars(size_args), "epochs": small_epochs}), source="folder",
+                            path=scale_root / "small", data_extra=", cache: disk"), small_file)
+        mem = engine_scale.peak_memory(spec_file, small_file, decoded, steps, args.memory_repeats)
         mb = 1024 * 1024
-        print(f"    peak memory training {steps} steps on {decoded / mb:,.0f} MiB of decoded images with "
-              f"WORKBENCH_MEMORY_LIMIT {mem['limit'] / mb:,.0f} MiB (a quarter of them): images from "
-              f"{'disk' if mem['on_disk'] else 'memory'}, peak {mem['peak'] / mb:,.0f} MiB, of which above the "
-              f"engine's own peak on a small folder ({mem['own'] / mb:,.0f} MiB) "
-              f"{(mem['peak'] - mem['own']) / mb:,.1f} MiB = {(mem['peak'] - mem['own']) / mem['limit']:.2f} of the "
-              f"limit (target < 1); run {mem['status']}")
+        above = mem["peak"] - mem["own"]
+        print(f"    peak memory (resident set of a fresh process, lowest of {args.memory_repeats}) training "
+              f"{steps} steps with WORKBENCH_MEMORY_LIMIT {mem['limit'] / mb:,.0f} MiB, a quarter of the folder's "
+              f"{decoded / mb:,.0f} MiB of decoded images:\n"
+              f"      on the folder (4x the limit): peak {mem['peak'] / mb:,.0f} MiB "
+              f"({_mib(mem['peaks'])}), images from "
+              f"{'disk' if mem['on_disk'] else 'memory'}, run {mem['status']}\n"
+              f"      the engine's own peak: {mem['own'] / mb:,.0f} MiB ({_mib(mem['own_peaks'])}; "
+              f"the same training on {small_count} images: the same training and validation batches, read from disk)\n"
+              f"      difference {above / mb:,.1f} MiB; limit {mem['limit'] / mb:,.0f} MiB; "
+              f"ratio difference / limit = {above / mem['limit']:.2f}   (target < 1)")
     finally:
         clear_caches(scale_root / "images")
+        clear_caches(scale_root / "small")
         shutil.rmtree(scale_root, ignore_errors=True)
 
     if args.nproc > 1:
         spec_text = SPEC.format(size=args.size, source="shapes", images=args.images, batch=args.batch_size,
-                                epochs=args.epochs, path="", extra=", device: cpu")
+                                epochs=args.epochs, path="", extra=", device: cpu", val_split=VAL_SPLIT)
         many, one = engine_scale.nproc_scaling(spec_text, args.nproc)
         print(f"\n[5] train --nproc {args.nproc} on the CPU (gloo): {many:,.0f} images/s, one process {one:,.0f}; "
               f"ratio = {many / one:.2f}   (this machine has {os.cpu_count()} cores)")
