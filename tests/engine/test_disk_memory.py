@@ -114,3 +114,9 @@ def test_auto_sends_several_processes_to_the_shared_cache_on_disk(monkeypatch, s
 def test_train_prints_the_memory_estimate(capsys, spec_factory, image_folder):
     train_cmd._report_data(load_data(_spec(spec_factory, image_folder, "cache: disk")))
     assert "memory: 12.0 KiB of decoded images read from the decode cache on disk" in capsys.readouterr().err
+
+
+def test_generated_shapes_count_a_copy_per_process(spec_factory):
+    data = load_data(spec_factory(size=16, images=40), processes=2)
+    assert data.report.memory == ("30.0 KiB of generated images in memory in each of the 2 processes on this "
+                                  "machine, 60.0 KiB in all")

@@ -99,15 +99,15 @@ def copies_text(processes: int) -> str:
     return f" (a copy in each of {processes} processes)" if processes > 1 else ""
 
 
-def memory_estimate(image_bytes: int, processes: int, placement: str) -> str:
-    """What the decoded images take in memory, said before training: in memory a copy in each of ``processes``
+def memory_estimate(image_bytes: int, processes: int, placement: str, what: str = "decoded images") -> str:
+    """What the images take in memory, said before training: in memory a copy in each of ``processes``
     processes on this machine; from the decode cache on disk a few batches per process, the file's pages shared
     by all of them (``placement`` is ``memory`` or ``disk``)."""
     size = human_bytes(image_bytes)
     if placement == "memory":
         if processes <= 1:
-            return f"{size} of decoded images in memory"
-        return (f"{size} of decoded images in memory in each of the {processes} processes on this machine, "
+            return f"{size} of {what} in memory"
+        return (f"{size} of {what} in memory in each of the {processes} processes on this machine, "
                 f"{human_bytes(host_bytes_needed(image_bytes, processes))} in all")
     text = f"{size} of decoded images read from the decode cache on disk a batch at a time"
     if processes > 1:

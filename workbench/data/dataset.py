@@ -155,7 +155,7 @@ def _shapes(spec: ModelSpec, processes: int) -> tuple[torch.Tensor, torch.Tensor
     except ValueError as exc:
         raise DataError(str(exc), "use an input of at least 8×8 pixels") from None
     names = list(SHAPE_CLASSES[:n_classes])
-    report = DataReport(source="shapes", memory=memory_estimate(needed, processes, "memory"))
+    report = DataReport(source="shapes", memory=memory_estimate(needed, processes, "memory", "generated images"))
     if not isinstance(spec.classes, int) and list(spec.classes) != names:
         report.warnings.append(f"the shapes data names its classes {', '.join(names)}; the spec's names are not used")
     return x, y, names, report
