@@ -96,7 +96,8 @@ def test_estimate_counts_a_copy_per_process_in_memory(monkeypatch, spec_factory,
     two = load_data(_spec(spec_factory, image_folder, "cache: memory"), processes=2)
     assert two.report.memory == ("12.0 KiB of decoded images in memory in each of the 2 processes on this "
                                  "machine, 24.0 KiB in all")
-    with pytest.raises(DataError, match=r"a copy in each of 3 processes\) need 36.0 KiB of memory but they may take only 28.8 KiB"):
+    refused = r"a copy in each of 3 processes\) need 36.0 KiB of memory but they may take only 28.8 KiB"
+    with pytest.raises(DataError, match=refused):
         load_data(_spec(spec_factory, image_folder, "cache: memory"), processes=3)
 
 

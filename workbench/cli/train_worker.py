@@ -1,8 +1,9 @@
 """One process of a ``train --nproc N`` run, as torchrun starts it: ``python -m workbench.cli.train_worker``.
 
 It joins the process group (NCCL on GPUs, gloo on CPUs), loads the data (the decode cache is shared by the
-processes of a machine; in memory each holds a copy, which ``data.cache: auto`` counts), and trains its share with :class:`DistributedTrainer`. Rank 0 alone prints progress,
-runs the doctor's live monitor and writes the run folder. SIGINT/SIGTERM ask for a stop, agreed by all ranks.
+processes of a machine; in memory each holds a copy, which ``data.cache: auto`` counts), and trains its share
+with :class:`DistributedTrainer`. Rank 0 alone prints progress, runs the doctor's live monitor and writes the
+run folder. SIGINT/SIGTERM ask for a stop, agreed by all ranks.
 """
 
 from __future__ import annotations
