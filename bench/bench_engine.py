@@ -13,19 +13,35 @@
 4. The decode cache: images/s training from the cache on disk ÷ from memory, same data, page cache warm
    (target >= 0.9); start-up of a second run ÷ the first on a folder of ``--scale-images`` small images (the
    second reuses the cache); peak resident memory of a fresh process training on that folder with
-   ``$WORKBENCH_MEMORY_LIMIT`` set to a quarter of its decoded images (target: the peak above the engine's own
-   peak on a small folder stays under the limit).
+   ``$WORKBENCH_MEMORY_LIMIT`` set to a quarter of its decoded images, less the engine's own peak (the same
+   training on a folder just large enough for full training and validation batches, also read from disk), as a
+   share of the limit (target < 1: what the images add does not grow with the folder). Both processes run with
+   glibc's mmap threshold fixed, so that a peak is memory in use rather than what the allocator keeps (shown
+   with the default too).
 5. With ``--nproc N``: images/s of ``train --nproc N`` ÷ one process (CPU, gloo), same spec and global batch.
 
     python bench/bench_engine.py                  # a few minutes on a CPU
     python bench/bench_engine.py --nproc 2        # and the two-process scaling
     python bench/bench_engine.py --images 2000 --epochs 5 --device cuda
+
+Last measured (``--nproc 2``, defaults otherwise) on a 2-core CPU, torch 2.13, load average 1.3 at the start
+and 1.5-2.1 while it ran (its own two threads; a second run beside other work, at load 3-4.5, kept only the
+memory figure):
+
+    [1] engine / plain PyTorch loop 0.978 (1,578 vs 1,614 images/s)
+    [2] end to end vs DataLoader + PIL: 0 workers 1.38x (data path alone 1.02x), 2 workers 2.39x (1.77x)
+    [4] disk / memory 0.966 (1,814 vs 1,878 images/s); start-up on 20,000 images 100x100: first 13.6 s,
+        second 0.70 s (0.051); peak memory on 572 MiB of decoded images under a 143 MiB limit: 531 MiB, the
+        engine's own 531 MiB, difference 0.0 MiB = 0.00 of the limit (second run -1.3 MiB); with glibc's
+        default threshold 619 vs 600 MiB, 18.9 MiB = 0.13 of the limit (second run -0.5 MiB)
+    [5] train --nproc 2 on the CPU: 1,648 vs 1,806 images/s, 0.91 (two processes on two cores)
 """
 
 from __future__ import annotations
 
 import argparse
 import atexit
+import math
 import os
 import random
 import shutil
@@ -40,6 +56,7 @@ from PIL import Image, ImageOps
 from torch import nn
 
 PAD = 4  # random-crop padding used by both pipelines in [2], with random horizontal flips
+VAL_SPLIT = 0.2  # the validation split of every spec here
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -64,7 +81,7 @@ layers:
   - {{name: fc7, type: conv, filters: 64, kernel: 1, activation: relu}}
   - {{name: gap, type: gap}}
   - {{name: logits, type: conv, filters: 3, kernel: 1, activation: none}}
-data: {{source: {source}, images: {images}, seed: 0, val_split: 0.2{path}}}
+data: {{source: {source}, images: {images}, seed: 0, val_split: {val_split}{path}}}
 training: {{optimizer: adam, lr: 0.001, batch_size: {batch}, epochs: {epochs}, seed: 0{extra}}}
 """
 
@@ -72,7 +89,7 @@ training: {{optimizer: adam, lr: 0.001, batch_size: {batch}, epochs: {epochs}, s
 def make_spec(args, source="shapes", path=None, extra="", data_extra=""):
     path_entry = f", path: '{path}'" if path else ""
     return loads_spec(SPEC.format(size=args.size, source=source, images=args.images, batch=args.batch_size,
-                                  epochs=args.epochs, path=path_entry + data_extra, extra=extra))
+                                  epochs=args.epochs, path=path_entry + data_extra, extra=extra, val_split=VAL_SPLIT))
 
 
 def sync(device):
@@ -151,7 +168,7 @@ def usual_pipeline(spec, root: Path, device, args, workers: int) -> float:
     labels = [names.index(f.parent.name) for f in files]
     gen = torch.Generator().manual_seed(0)
     perm = torch.randperm(len(files), generator=gen).tolist()
-    n_val = int(len(files) * 0.2)
+    n_val = int(len(files) * VAL_SPLIT)
     val_idx, train_idx = perm[:n_val], perm[n_val:]
     mean, std = [0.5] * 3, [0.25] * 3
     train = PilFolder([files[i] for i in train_idx], [labels[i] for i in train_idx], args.size, mean, std, True)
@@ -253,7 +270,8 @@ def main() -> None:
     try:
         start = time.perf_counter()
         engine_scale.write_small_images(scale_root / "images", args.scale_images, args.scale_size)
-        engine_scale.write_small_images(scale_root / "small", max(60, args.scale_images // 50), args.scale_size)
+        small_count = engine_scale.baseline_images(args.batch_size, VAL_SPLIT)
+        engine_scale.write_small_images(scale_root / "small", small_count, args.scale_size)
         print(f"    wrote {args.scale_images:,} images of {args.scale_size}x{args.scale_size} in "
               f"{time.perf_counter() - start:.1f} s")
         size_args = argparse.Namespace(**{**vars(args), "size": args.scale_size})
@@ -261,26 +279,37 @@ def main() -> None:
         first, second = engine_scale.startup(scale_spec)
         print(f"    start-up (load the folder): first run {first:.2f} s, second run {second:.2f} s; "
               f"ratio second / first = {second / first:.3f}")
+        decoded = args.scale_images * 3 * args.scale_size * args.scale_size
+        steps = args.memory_steps or math.ceil(args.scale_images * (1 - VAL_SPLIT) / args.batch_size)  # one epoch
+        small_epochs = math.ceil(steps / math.ceil(small_count * (1 - VAL_SPLIT) / args.batch_size)) + 1
         spec_file, small_file = scale_root / "spec.yaml", scale_root / "small.yaml"
         save_spec(scale_spec, spec_file)
-        save_spec(make_spec(size_args, source="folder", path=scale_root / "small"), small_file)
-        decoded = args.scale_images * 3 * args.scale_size * args.scale_size
-        steps = args.memory_steps or -(-int(args.scale_images * 0.8) // args.batch_size)  # default: one epoch
-        mem = engine_scale.peak_memory(spec_file, small_file, decoded, steps=steps)
+        save_spec(make_spec(argparse.Namespace(**{**vars(size_args), "epochs": small_epochs}), source="folder",
+                            path=scale_root / "small", data_extra=", cache: disk"), small_file)
+        mem = engine_scale.peak_memory(spec_file, small_file, decoded, steps, engine_scale.FIXED_MMAP_THRESHOLD)
+        plain = engine_scale.peak_memory(spec_file, small_file, decoded, steps, {})
         mb = 1024 * 1024
-        print(f"    peak memory training {steps} steps on {decoded / mb:,.0f} MiB of decoded images with "
-              f"WORKBENCH_MEMORY_LIMIT {mem['limit'] / mb:,.0f} MiB (a quarter of them): images from "
-              f"{'disk' if mem['on_disk'] else 'memory'}, peak {mem['peak'] / mb:,.0f} MiB, of which above the "
-              f"engine's own peak on a small folder ({mem['own'] / mb:,.0f} MiB) "
-              f"{(mem['peak'] - mem['own']) / mb:,.1f} MiB = {(mem['peak'] - mem['own']) / mem['limit']:.2f} of the "
-              f"limit (target < 1); run {mem['status']}")
+        above, plain_above = mem["peak"] - mem["own"], plain["peak"] - plain["own"]
+        print(f"    peak memory (resident set of a fresh process) training {steps} steps, WORKBENCH_MEMORY_LIMIT "
+              f"{mem['limit'] / mb:,.0f} MiB = a quarter of the folder's {decoded / mb:,.0f} MiB of decoded images:\n"
+              f"      on the folder (4x the limit), images from {'disk' if mem['on_disk'] else 'memory'}: "
+              f"peak {mem['peak'] / mb:,.0f} MiB (run {mem['status']})\n"
+              f"      the engine's own peak: {mem['own'] / mb:,.0f} MiB (the same training on {small_count} images: "
+              f"the same training and validation batches, read from disk)\n"
+              f"      difference {above / mb:,.1f} MiB; limit {mem['limit'] / mb:,.0f} MiB; "
+              f"ratio difference / limit = {above / mem['limit']:.2f}   (target < 1)\n"
+              f"      (glibc's mmap threshold fixed in both, so a peak is memory in use; with its default, as a plain "
+              f"run has it: peak {plain['peak'] / mb:,.0f} MiB, own {plain['own'] / mb:,.0f} MiB, difference "
+              f"{plain_above / mb:,.1f} MiB = {plain_above / plain['limit']:.2f} of the limit, which moves by up to "
+              f"~70 MiB between identical runs)")
     finally:
         clear_caches(scale_root / "images")
+        clear_caches(scale_root / "small")
         shutil.rmtree(scale_root, ignore_errors=True)
 
     if args.nproc > 1:
         spec_text = SPEC.format(size=args.size, source="shapes", images=args.images, batch=args.batch_size,
-                                epochs=args.epochs, path="", extra=", device: cpu")
+                                epochs=args.epochs, path="", extra=", device: cpu", val_split=VAL_SPLIT)
         many, one = engine_scale.nproc_scaling(spec_text, args.nproc)
         print(f"\n[5] train --nproc {args.nproc} on the CPU (gloo): {many:,.0f} images/s, one process {one:,.0f}; "
               f"ratio = {many / one:.2f}   (this machine has {os.cpu_count()} cores)")

@@ -4,6 +4,7 @@ and several processes. Each returns the numbers it prints, measured in this run.
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -75,15 +76,30 @@ def _train_child(spec_file: Path, steps: int, env: dict) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def peak_memory(spec_file: Path, small_spec_file: Path, data_bytes: int, steps: int) -> dict:
-    """Peak resident memory of a fresh process training on the folder of ``spec_file`` with
-    ``$WORKBENCH_MEMORY_LIMIT`` set to a quarter of its decoded images, and the engine's own peak (torch, the
-    model, its activations: the same training on the small folder of ``small_spec_file``) to compare with."""
-    env = {k: v for k, v in os.environ.items() if k != "WORKBENCH_MEMORY_LIMIT"}
-    own = _train_child(small_spec_file, steps, env)["peak"]
+def baseline_images(batch_size: int, val_split: float) -> int:
+    """Images of the small folder the engine's own peak is measured on: enough for full training batches and
+    full validation batches (validation runs at ``max(batch, 128)`` images, the largest batch of a run)."""
+    return math.ceil(max(batch_size, 128) / val_split) + batch_size
+
+
+# glibc's mmap threshold, fixed: freed activations and batches go back to the system at once, so a peak is the
+# memory in use. By default the threshold grows with the blocks freed and the allocator keeps freed memory in a
+# way that differs from run to run (identical runs peak up to ~70 MiB apart), which would hide what is measured.
+FIXED_MMAP_THRESHOLD = {"MALLOC_MMAP_THRESHOLD_": "131072"}
+
+
+def peak_memory(spec_file: Path, small_spec_file: Path, data_bytes: int, steps: int, allocator: dict) -> dict:
+    """Peak resident memory of a fresh process training ``steps`` steps on the folder of ``spec_file`` with
+    ``$WORKBENCH_MEMORY_LIMIT`` set to a quarter of its decoded images, and the engine's own peak to compare
+    with: the same training, same limit, on the small folder of ``small_spec_file`` (its images read from the
+    decode cache on disk too, so that the difference is the memory that grows with the folder). ``allocator``:
+    environment variables both processes run with (e.g. :data:`FIXED_MMAP_THRESHOLD`)."""
+    env = {k: v for k, v in os.environ.items() if k != "WORKBENCH_MEMORY_LIMIT" and not k.startswith("MALLOC_")}
     limit = data_bytes // 4
-    result = _train_child(spec_file, steps, dict(env, WORKBENCH_MEMORY_LIMIT=str(limit)))
-    result.update(limit=limit, own=own)
+    env.update(allocator, WORKBENCH_MEMORY_LIMIT=str(limit))
+    own = _train_child(small_spec_file, steps, env)
+    result = _train_child(spec_file, steps, env)
+    result.update(limit=limit, own=own["peak"])
     return result
 
 

@@ -134,6 +134,8 @@ def _report_data(data) -> None:
     print(f"data: {rep.source}: {counts}", file=sys.stderr)
     if rep.cache:
         print(f"cache: {rep.cache}; training from {rep.placement}", file=sys.stderr)
+    if rep.memory:
+        print(f"memory: {rep.memory}", file=sys.stderr)
     if rep.skipped:
         print(f"skipped {len(rep.skipped)} file(s):", file=sys.stderr)
         for path, reason in rep.skipped[:10]:

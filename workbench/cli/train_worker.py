@@ -1,8 +1,9 @@
 """One process of a ``train --nproc N`` run, as torchrun starts it: ``python -m workbench.cli.train_worker``.
 
 It joins the process group (NCCL on GPUs, gloo on CPUs), loads the data (the decode cache is shared by the
-processes of a machine), and trains its share with :class:`DistributedTrainer`. Rank 0 alone prints progress,
-runs the doctor's live monitor and writes the run folder. SIGINT/SIGTERM ask for a stop, agreed by all ranks.
+processes of a machine; in memory each holds a copy, which ``data.cache: auto`` counts), and trains its share
+with :class:`DistributedTrainer`. Rank 0 alone prints progress, runs the doctor's live monitor and writes the
+run folder. SIGINT/SIGTERM ask for a stop, agreed by all ranks.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from workbench.doctor.monitor import TrainingMonitor
 from workbench.spec import SpecError, load_spec
 from workbench.training import TrainingError, run_control
 from workbench.training.devices import resolve_device
-from workbench.training.distributed import DistributedTrainer, backend_for, rank_device, world
+from workbench.training.distributed import DistributedTrainer, backend_for, local_world_size, rank_device, world
 
 GROUP_TIMEOUT = timedelta(minutes=10)
 
@@ -49,7 +50,7 @@ def _parse(argv):
 def _train(args, rank: int) -> int:
     spec = load_spec(args.spec)
     device = rank_device(resolve_device(args.device))
-    data = load_data(spec, data_path=args.data, device=device)
+    data = load_data(spec, data_path=args.data, device=device, processes=local_world_size())
     lead = rank == 0
     if lead:
         _report_data(data)

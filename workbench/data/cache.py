@@ -65,19 +65,54 @@ def _free_host_bytes() -> int | None:
         return None
 
 
+def host_bytes_allowed() -> int | None:
+    """Main memory the decoded images may take (a share of :func:`available_host_bytes`); None when unknown."""
+    free = available_host_bytes()
+    return None if free is None else int(_HOST_SHARE * free)
+
+
 def fits_in_host_memory(needed: int) -> bool:
     """Whether ``needed`` bytes fit in the main memory the cache may take."""
-    free = available_host_bytes()
-    return free is None or needed <= _HOST_SHARE * free
+    allowed = host_bytes_allowed()
+    return allowed is None or needed <= allowed
 
 
 def check_host_memory(needed: int, what: str, hint: str = "use fewer images or a smaller input size") -> None:
     """Raise :class:`DataError` when ``needed`` bytes clearly do not fit in free main memory."""
     if not fits_in_host_memory(needed):
+        capped = " (WORKBENCH_MEMORY_LIMIT)" if memory_limit() is not None else ""
         raise DataError(
-            f"{what} need {human_bytes(needed)} of memory but only {human_bytes(available_host_bytes())} is free",
+            f"{what} need {human_bytes(needed)} of memory but they may take only {human_bytes(host_bytes_allowed())}, "
+            f"{_HOST_SHARE:.0%} of the {human_bytes(available_host_bytes())} available{capped}",
             hint,
         )
+
+
+def host_bytes_needed(image_bytes: int, processes: int) -> int:
+    """Main memory ``processes`` processes on one machine take to hold ``image_bytes`` of decoded images in
+    memory: a copy each."""
+    return image_bytes * max(1, processes)
+
+
+def copies_text(processes: int) -> str:
+    """`` (a copy in each of N processes)`` for several processes, else nothing: for memory messages."""
+    return f" (a copy in each of {processes} processes)" if processes > 1 else ""
+
+
+def memory_estimate(image_bytes: int, processes: int, placement: str, what: str = "decoded images") -> str:
+    """What the images take in memory, said before training: in memory a copy in each of ``processes``
+    processes on this machine; from the decode cache on disk a few batches per process, the file's pages shared
+    by all of them (``placement`` is ``memory`` or ``disk``)."""
+    size = human_bytes(image_bytes)
+    if placement == "memory":
+        if processes <= 1:
+            return f"{size} of {what} in memory"
+        return (f"{size} of {what} in memory in each of the {processes} processes on this machine, "
+                f"{human_bytes(host_bytes_needed(image_bytes, processes))} in all")
+    text = f"{size} of decoded images read from the decode cache on disk a batch at a time"
+    if processes > 1:
+        text += f", its pages shared by the {processes} processes on this machine"
+    return text
 
 
 def fits_on_device(needed: int, device: torch.device) -> bool:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import torch
 
-from workbench.data.cache import cache_bytes, check_host_memory, fits_in_host_memory, fits_on_device, image_sums
+from workbench.analysis.formatting import human_bytes
+from workbench.data.cache import (cache_bytes, check_host_memory, copies_text, fits_in_host_memory, fits_on_device,
+                                  host_bytes_allowed, host_bytes_needed, image_sums, memory_estimate)
 from workbench.data.disk_images import DiskImages
 from workbench.data.errors import DataError
 from workbench.data.folder import FolderScan, scan_folder
@@ -27,6 +29,7 @@ class DataReport:
     warnings: list[str] = field(default_factory=list)
     cache: str | None = None  # what the decode cache did, e.g. "40,000 images (1.6 GB), reused"
     placement: str = "memory"  # where the training images live: memory or disk
+    memory: str | None = None  # what the images take in memory, e.g. "1.2 GiB of decoded images in memory"
 
     def summary(self) -> dict:
         """A JSON-ready summary (at most 20 skipped files listed)."""
@@ -34,6 +37,7 @@ class DataReport:
             "source": self.source,
             "cache": self.cache,
             "placement": self.placement,
+            "memory": self.memory,
             "counts": dict(self.counts),
             "skipped_count": len(self.skipped),
             "skipped": [list(s) for s in self.skipped[:20]],
@@ -133,7 +137,7 @@ def _resolve_path(raw: str, spec: ModelSpec) -> Path:
     return path
 
 
-def _shapes(spec: ModelSpec) -> tuple[torch.Tensor, torch.Tensor, list[str], DataReport]:
+def _shapes(spec: ModelSpec, processes: int) -> tuple[torch.Tensor, torch.Tensor, list[str], DataReport]:
     n_classes = spec.num_classes
     if n_classes > len(SHAPE_CLASSES):
         raise DataError(
@@ -144,13 +148,14 @@ def _shapes(spec: ModelSpec) -> tuple[torch.Tensor, torch.Tensor, list[str], Dat
         raise DataError("a classifier needs at least two classes", "set classes to 2 or more")
     inp = spec.input
     count = spec.data_value("images")
-    check_host_memory(cache_bytes(count, inp.channels, inp.height, inp.width), f"{count} shapes images")
+    needed = cache_bytes(count, inp.channels, inp.height, inp.width)
+    check_host_memory(host_bytes_needed(needed, processes), f"{count} shapes images{copies_text(processes)}")
     try:
         x, y = generate_shapes(count, n_classes, inp.channels, inp.height, inp.width, spec.data_value("seed"))
     except ValueError as exc:
         raise DataError(str(exc), "use an input of at least 8×8 pixels") from None
     names = list(SHAPE_CLASSES[:n_classes])
-    report = DataReport(source="shapes")
+    report = DataReport(source="shapes", memory=memory_estimate(needed, processes, "memory", "generated images"))
     if not isinstance(spec.classes, int) and list(spec.classes) != names:
         report.warnings.append(f"the shapes data names its classes {', '.join(names)}; the spec's names are not used")
     return x, y, names, report
@@ -181,7 +186,7 @@ def _check_classes(classes: list[str], spec: ModelSpec, root: Path, report: Data
         )
 
 
-def _folder(spec: ModelSpec, data_path, progress):
+def _folder(spec: ModelSpec, data_path, progress, processes: int):
     """(training rows, validation rows, class names, report); validation positions index the training rows
     when they come from a split, else they are a second folder's rows."""
     raw = data_path if data_path is not None else spec.data_value("path")
@@ -191,7 +196,7 @@ def _folder(spec: ModelSpec, data_path, progress):
     report = DataReport(source=f"folder {root}")
     scan = scan_folder(root)
     _scan_report(scan, report, "")
-    rows = folder_rows(scan, scan.classes, spec, progress, report)
+    rows = folder_rows(scan, scan.classes, spec, progress, report, processes)
     y = rows.labels
     present = [c for i, c in enumerate(scan.classes) if (y == i).any()]
     for name in scan.classes:
@@ -217,25 +222,36 @@ def _folder(spec: ModelSpec, data_path, progress):
     for name in present:
         if name not in val_scan.classes:
             report.warnings.append(f"the validation folder has no images of class '{name}'")
-    return rows, folder_rows(val_scan, present, spec, progress, report), present, report
+    return rows, folder_rows(val_scan, present, spec, progress, report, processes), present, report
 
 
-def _placement(spec: ModelSpec, cache: str | None, needed: int, cached: bool) -> str:
-    """``memory`` or ``disk``: the spec's (or the caller's) ``data.cache``, with ``auto`` resolved."""
+def _placement(spec: ModelSpec, cache: str | None, needed: int, cached: bool, processes: int,
+               report: DataReport) -> str:
+    """``memory`` or ``disk``: the spec's (or the caller's) ``data.cache``, with ``auto`` resolved for
+    ``processes`` processes on this machine (in memory each holds a copy; from disk they share the file's pages);
+    the estimate of what the images take goes into ``report.memory``."""
     mode = cache or spec.data_value("cache")
+    in_memory = host_bytes_needed(needed, processes)
+    why = ""
     if mode == "auto":
-        mode = "memory" if fits_in_host_memory(needed) or not cached else "disk"
+        mode = "memory" if fits_in_host_memory(in_memory) or not cached else "disk"
+        if mode == "disk":
+            why = (f"; in memory they would take {human_bytes(in_memory)}{copies_text(processes)}, more than the "
+                   f"{human_bytes(host_bytes_allowed())} they may take")
     if mode == "disk" and not cached and cache == "disk":
         mode = "memory"  # a caller that reads a few images: decoded in memory when there is no cache to read
     elif mode == "disk" and not cached:
         raise DataError("data.cache is 'disk' but the decode cache cannot be written",
                         "set WORKBENCH_CACHE to a writable folder, or data.cache: memory")
     if mode == "memory":
-        check_host_memory(needed, "the decoded images", "set data.cache: disk (or auto) to train from the decode cache on disk")
+        check_host_memory(in_memory, f"the decoded images{copies_text(processes)}",
+                          "set data.cache: disk (or auto) to train from the decode cache on disk")
+    report.memory = memory_estimate(needed, processes, mode) + why
     return mode
 
 
-def _assemble(rows: FolderRows, val_rows: FolderRows | None, spec: ModelSpec, cache: str | None, report: DataReport):
+def _assemble(rows: FolderRows, val_rows: FolderRows | None, spec: ModelSpec, cache: str | None, report: DataReport,
+              processes: int):
     """(train_x, train_y, val_x, val_y, normalisation sums or None): index views of the cache on disk, or one
     tensor in memory whose front rows are the training images and back rows the validation images."""
     if val_rows is None:
@@ -250,7 +266,8 @@ def _assemble(rows: FolderRows, val_rows: FolderRows | None, spec: ModelSpec, ca
     inp = spec.input
     n_train, n_val = len(train_pos), len(val_pos)
     cached = rows.cache is not None and val_rows.cache is not None
-    mode = _placement(spec, cache, cache_bytes(n_train + n_val, inp.channels, inp.height, inp.width), cached)
+    mode = _placement(spec, cache, cache_bytes(n_train + n_val, inp.channels, inp.height, inp.width), cached,
+                      processes, report)
     report.placement = mode
     if mode == "disk":
         return (DiskImages(rows.cache, rows.rows[train_pos]), train_y,
@@ -277,25 +294,28 @@ def _train_sizes(rows: FolderRows, val_rows: FolderRows | None, spec: ModelSpec)
 
 
 def load_data(spec: ModelSpec, data_path=None, device="cpu", progress: Callable[[int, int], None] | None = None,
-              cache: str | None = None) -> DataBundle:
+              cache: str | None = None, processes: int = 1) -> DataBundle:
     """The data the spec trains on; ``data_path`` (a folder) overrides the spec's data source.
 
     A folder is decoded once into the persistent decode cache (reused by later runs, updated for changed
     files); ``cache`` (``memory``, ``disk`` or ``auto``) overrides the spec's ``data.cache`` (a caller's ``disk``, for
     reading a few images, falls back to memory when the cache cannot be written): in memory the
     images are one uint8 tensor (training rows first, validation rows after), on disk they are index views read
-    batch by batch. The split is stratified by ``data.seed`` unless a validation folder is given; the
-    normalisation is measured on the training split. In-memory images are placed on ``device`` when they fit
-    there (otherwise they stay in main memory, with a warning). ``progress(done, total)`` is called while image
-    files are decoded. Raises :class:`DataError` for problems the user has to fix.
+    batch by batch. ``processes`` is how many processes on this machine load the same data (``train --nproc``):
+    in memory each holds a copy, so ``auto`` and the memory check count them all; from disk they share the
+    cache file's pages. ``report.memory`` says what the images take. The split is stratified by ``data.seed``
+    unless a validation folder is given; the normalisation is measured on the training split. In-memory images
+    are placed on ``device`` when they fit there (otherwise they stay in main memory, with a warning).
+    ``progress(done, total)`` is called while image files are decoded. Raises :class:`DataError` for problems
+    the user has to fix.
     """
     source = "folder" if data_path is not None else spec.data_value("source")
     if source == "folder":
-        rows, val_rows, names, report = _folder(spec, data_path, progress)
-        tx, ty, vx, vy, sums = _assemble(rows, val_rows, spec, cache, report)
+        rows, val_rows, names, report = _folder(spec, data_path, progress, processes)
+        tx, ty, vx, vy, sums = _assemble(rows, val_rows, spec, cache, report, processes)
         sizes = _train_sizes(rows, val_rows, spec)
     else:
-        x, y, names, report = _shapes(spec)
+        x, y, names, report = _shapes(spec, processes)
         train_idx, val_idx = stratified_split(y, spec.data_value("val_split"), spec.data_value("seed"))
         x = reorder_rows_in_place(x, torch.cat([train_idx, val_idx]))
         n_train = len(train_idx)

@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import secrets
-import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -30,6 +29,7 @@ import numpy as np
 import torch
 
 from workbench.data.cache import decode_into, image_sums
+from workbench.data.cache_rows import CacheRows
 from workbench.data.errors import DataError
 from workbench.data.folder import FolderScan
 from workbench.paths import cache_dir
@@ -66,24 +66,10 @@ def _locked(folder: Path):
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def _read_into(fh, offset: int, view: memoryview, lock: threading.Lock) -> None:
-    """Fill ``view`` with the bytes of ``fh`` from ``offset``."""
-    if hasattr(os, "preadv"):
-        while len(view):
-            n = os.preadv(fh.fileno(), [view], offset)
-            if n <= 0:
-                raise OSError("the cache file is shorter than its index says")
-            view, offset = view[n:], offset + n
-        return
-    with lock:
-        fh.seek(offset)
-        if fh.readinto(view) != len(view):
-            raise OSError("the cache file is shorter than its index says")
-
-
 @dataclass
 class FolderCache:
-    """An opened, valid cache: its index, its rows on disk and how it was obtained (rows reused/decoded)."""
+    """An opened, valid cache: its index (every file, for the caller to take what it needs), its data files
+(:attr:`data`: all that reading rows needs, without the index) and how it was obtained (rows reused/decoded)."""
 
     folder: Path
     index: dict
@@ -91,10 +77,9 @@ class FolderCache:
     decoded: int = 0
 
     def __post_init__(self):
-        c, h, w = self.index["shape"]
-        self.row_bytes = c * h * w
-        self._fh = None
-        self._lock = threading.Lock()
+        self.data = CacheRows(self.folder / self.index["images"], self.folder / self.index["stats"],
+                              self.shape, self.rows)
+        self.row_bytes = self.data.row_bytes
 
     @property
     def rows(self) -> int:
@@ -103,10 +88,6 @@ class FolderCache:
     @property
     def shape(self) -> tuple[int, int, int]:
         return tuple(self.index["shape"])
-
-    @property
-    def images_path(self) -> Path:
-        return self.folder / self.index["images"]
 
     def row_classes(self) -> list[str]:
         """The class folder name of every row, in row order."""
@@ -126,37 +107,17 @@ class FolderCache:
         if any(not isinstance(e.get("hw"), list) or len(e["hw"]) != 2 for e in entries):
             return None
         sizes = torch.zeros((self.rows, 2), dtype=torch.int32)
-        for e in entries:
-            sizes[e["row"]] = torch.tensor(e["hw"], dtype=torch.int32)
+        if entries:
+            rows = torch.tensor([e["row"] for e in entries])
+            sizes[rows] = torch.tensor([e["hw"] for e in entries], dtype=torch.int32)
         return sizes
 
-    def row_stats(self) -> np.ndarray:
-        """Rows × 2 × C float64: per-row channel sums and sums of squares of the pixels in 0..1 units."""
-        c = self.shape[0]
-        return np.fromfile(self.folder / self.index["stats"], dtype=np.float64).reshape(self.rows, 2, c)
-
     def read_rows(self, rows, out: torch.Tensor | None = None) -> torch.Tensor:
-        """The images of ``rows`` (sequence of row numbers) as uint8 N×C×H×W, read into ``out`` when given."""
-        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
-        if out is None:
-            out = torch.empty((len(rows), *self.shape), dtype=torch.uint8)
-        if len(rows) == 0:
-            return out
-        if self._fh is None:
-            self._fh = open(self.images_path, "rb")  # noqa: SIM115 - kept open for the cache's lifetime
-        flat = memoryview(out.numpy().reshape(-1))
-        rb = self.row_bytes
-        breaks = np.flatnonzero(np.diff(rows) != 1) + 1  # runs of consecutive rows: one read each
-        starts = np.concatenate(([0], breaks))
-        ends = np.concatenate((breaks, [len(rows)]))
-        for s, e in zip(starts.tolist(), ends.tolist()):
-            _read_into(self._fh, int(rows[s]) * rb, flat[s * rb:e * rb], self._lock)
-        return out
+        """The images of ``rows`` (see :meth:`CacheRows.read_rows`)."""
+        return self.data.read_rows(rows, out)
 
     def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        self.data.close()
 
 
 def _read_index(folder: Path) -> dict | None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import torch
 
-from workbench.data.disk_cache import FolderCache
+from workbench.data.cache_rows import CacheRows
 
 
 class DiskImages:
-    """A uint8 N×C×H×W "tensor" whose rows are rows ``rows`` of a :class:`FolderCache`, read on demand.
+    """A uint8 N×C×H×W "tensor" whose rows are rows ``rows`` of a decode cache's :class:`CacheRows`, read on demand.
 
     It answers ``shape``, ``len``, ``device`` and indexing (an int, a slice, a list or a tensor of indices) like
     a CPU tensor; indexing reads the selected rows and returns a real tensor. Nothing is held in memory.
@@ -17,7 +17,7 @@ class DiskImages:
     dtype = torch.uint8
     device = torch.device("cpu")
 
-    def __init__(self, cache: FolderCache, rows: torch.Tensor):
+    def __init__(self, cache: CacheRows, rows: torch.Tensor):
         self.cache = cache
         self.rows = rows.to(torch.long).cpu()
 
@@ -56,3 +56,11 @@ class DiskImages:
         if device.type == "cpu":
             return self
         return self.gather(torch.arange(len(self.rows))).to(device)
+
+
+def rows_view(images, key: slice):
+    """``images[key]`` without reading or copying anything: a view of a tensor, or the :class:`DiskImages` of
+    those rows."""
+    if isinstance(images, DiskImages):
+        return DiskImages(images.cache, images.rows[key])
+    return images[key]

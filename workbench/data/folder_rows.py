@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import torch
 
 from workbench.analysis.formatting import human_bytes
-from workbench.data.cache import cache_bytes, check_host_memory, decode_files
-from workbench.data.disk_cache import CacheUnavailable, FolderCache, open_folder_cache
+from workbench.data.cache import cache_bytes, check_host_memory, copies_text, decode_files, host_bytes_needed
+from workbench.data.cache_rows import CacheRows
+from workbench.data.disk_cache import CacheUnavailable, open_folder_cache
 from workbench.data.folder import FolderScan
 from workbench.paths import cache_dir
 
@@ -16,11 +17,11 @@ from workbench.paths import cache_dir
 @dataclass
 class FolderRows:
     """The readable images of a folder for some classes: ``labels[i]`` is the class of row ``rows[i]`` of
-    ``cache`` (or of ``images`` when decoded in memory)."""
+    ``cache`` (the decode cache's data files, without its per-file index) or of ``images`` (decoded in memory)."""
 
     rows: torch.Tensor
     labels: torch.Tensor
-    cache: FolderCache | None = None
+    cache: CacheRows | None = None
     images: torch.Tensor | None = None
     sizes: torch.Tensor | None = None  # each row's file's own (height, width), in the order of ``rows``
 
@@ -28,11 +29,12 @@ class FolderRows:
         """2×C float64: channel sums and sums of squares (0..1 units) of the rows at ``positions``, when cached."""
         if self.cache is None:
             return None
-        return torch.from_numpy(self.cache.row_stats())[self.rows[positions]].sum(dim=0)
+        return self.cache.stats_sum(self.rows[positions])
 
 
-def folder_rows(scan: FolderScan, classes: list[str], spec, progress, report) -> FolderRows:
-    """The images of ``classes`` in ``scan``, through the decode cache (decoded in memory when it cannot be written)."""
+def folder_rows(scan: FolderScan, classes: list[str], spec, progress, report, processes: int) -> FolderRows:
+    """The images of ``classes`` in ``scan``, through the decode cache (decoded in memory when it cannot be
+    written: a copy in each of the ``processes`` processes on this machine that load them)."""
     inp = spec.input
     resize = spec.data_value("resize")
     try:
@@ -50,14 +52,15 @@ def folder_rows(scan: FolderScan, classes: list[str], spec, progress, report) ->
         labels = [wanted[names[r]] for r in rows]
         rows = torch.tensor(rows, dtype=torch.long)
         sizes = cache.row_sizes()
-        return FolderRows(rows, torch.tensor(labels, dtype=torch.int64), cache,
+        return FolderRows(rows, torch.tensor(labels, dtype=torch.int64), cache.data,
                           sizes=sizes[rows] if sizes is not None else None)
     files, labels = [], []
     for i, name in enumerate(classes):
         for f in scan.files.get(name, []):
             files.append(f)
             labels.append(i)
-    check_host_memory(cache_bytes(len(files), inp.channels, inp.height, inp.width), f"{len(files)} images")
+    check_host_memory(host_bytes_needed(cache_bytes(len(files), inp.channels, inp.height, inp.width), processes),
+                      f"{len(files)} images{copies_text(processes)}")
     x, ok, skipped, sizes = decode_files(files, inp.channels, inp.height, inp.width, resize, progress)
     report.skipped.extend(skipped)
     y = torch.tensor(labels, dtype=torch.int64)[torch.tensor(ok, dtype=torch.long)] if files else torch.zeros(0, dtype=torch.int64)

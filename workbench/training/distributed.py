@@ -18,6 +18,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
+from workbench.data.disk_images import rows_view
 from workbench.spec.model import ModelSpec
 from workbench.training.errors import TrainingError
 from workbench.training.evaluate import evaluate
@@ -28,6 +29,11 @@ def world() -> tuple[int, int, int]:
     """(rank, world size, local rank) from the variables torchrun sets; (0, 1, 0) outside torchrun."""
     env = os.environ
     return int(env.get("RANK", 0)), int(env.get("WORLD_SIZE", 1)), int(env.get("LOCAL_RANK", 0))
+
+
+def local_world_size() -> int:
+    """The processes of this run on this machine (``LOCAL_WORLD_SIZE``, set by torchrun); 1 outside torchrun."""
+    return int(os.environ.get("LOCAL_WORLD_SIZE", 1))
 
 
 def rank_device(device: torch.device) -> torch.device:
@@ -132,13 +138,12 @@ class DistributedTrainer(Trainer):
         are added up (the wrapped model is not used: evaluation must not wait for the other ranks)."""
         d = self.data
         n = d.val_x.shape[0]
-        mine = torch.arange(self.rank, n, self.world_size)
-        images = d.val_x[mine.to(d.val_x.device)] if len(mine) else d.val_x[:0]
-        labels = d.val_y[mine.to(d.val_y.device)]
+        mine = slice(self.rank, None, self.world_size)
+        images, labels = rows_view(d.val_x, mine), d.val_y[mine]  # views: nothing is read or copied here
         classes = len(d.class_names)
         part = evaluate(self.model, self.model, images, labels, self._prepare, self.loss_fn, classes,
                         max(self.batch_size, 128), self._autocast)
-        loss = (part["loss"] or 0.0) * len(mine)
+        loss = (part["loss"] or 0.0) * labels.shape[0]
         flat = [v for row in part["confusion"] for v in row]
         (total_loss, *confusion), _ = self._all_reduce([loss, *flat], [float(self._local_stop)])
         if n == 0:
