@@ -173,3 +173,32 @@ def test_cache_command_lists_and_clears(capsys, spec_factory, image_folder, tmp_
     cli_main(["cache", "--clear"])
     cli_main(["cache"])
     assert "no decode caches" in capsys.readouterr().out
+
+
+def test_a_run_says_what_the_decode_cache_did_and_a_follower_reads_it_back(spec_factory, image_folder, tmp_path):
+    from workbench.training.events import RunStarted
+    from workbench.training.follow import RunFollower
+
+    spec = _spec(spec_factory, image_folder, "cache: disk")
+    (next(p for p in image_folder.iterdir() if p.is_dir()) / "broken.png").write_bytes(b"not a png")
+    started = []
+    trainer = Trainer(spec, run_dir=tmp_path / "run", device="cpu", max_steps=1)
+    trainer.add_listener(lambda e: started.append(e) if isinstance(e, RunStarted) else None)
+    trainer.run()
+    line = started[0].data
+    assert line.startswith("decode cache: ") and "decoded" in line
+    assert "read from disk a batch at a time" in line and "1 file left out" in line
+    (replayed,) = [e for e in RunFollower(tmp_path / "run").poll() if isinstance(e, RunStarted)]
+    assert replayed.data == line
+
+
+def test_a_followed_run_with_a_malformed_data_record_shows_no_data_line(tmp_path):
+    import json
+
+    from workbench.training.follow import RunFollower
+    from workbench.training.runs import META_FILE
+
+    (tmp_path / META_FILE).write_text(json.dumps({"spec_name": "x", "data": {"cache": "\x1b[2J", "placement": 3,
+                                                                            "skipped_count": "many"}}))
+    (started,) = RunFollower(tmp_path).poll()[:1]
+    assert started.data == "decode cache: \\x1b[2J"

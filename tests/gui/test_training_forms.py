@@ -62,6 +62,15 @@ def test_image_cache_setting_is_an_edit_and_names_the_cache_folder(qtbot, docume
     assert document.spec.data["cache"] == "disk" and document.undo_stack.undoText() == "Set image cache"
 
 
+def test_data_tab_shows_the_decode_cache_folder_wrapping_at_its_separators(qtbot, document, tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "my-cache"))
+    chooser = DataChooser(document)
+    qtbot.addWidget(chooser)
+    shown = chooser.cache_label.text()
+    assert shown.replace("\u200b", "") == f"Decode cache: {tmp_path / 'my-cache'}"
+    assert shown.count("\u200b") == str(tmp_path / "my-cache").count("/")
+
+
 def test_device_selector_lists_the_cpu_and_defaults_to_the_first_device(qtbot, document):
     form = SettingsForm(document)
     qtbot.addWidget(form)

@@ -289,3 +289,15 @@ def test_shutdown_timeout_detaches_a_busy_thread_instead_of_destroying_it(qtbot,
     recorder.release.set()
     assert thread.wait(10_000)
     assert recorder.steps == [1]  # stopped after the batch in flight
+
+
+def test_a_started_run_says_what_loading_its_data_did(qtbot, make_panel):
+    from workbench.training.events import RunStarted
+
+    panel = make_panel(tiny_spec())
+    panel._on_event(RunStarted(None, "tiny", "cpu", 2, 4, 60, 20, ["a", "b", "c"], 0,
+                               "decode cache: 80 images (60.0 KiB), reused · read from disk a batch at a time"))
+    assert panel.controls.status.text() == ("Training on cpu: 60 training / 20 validation images · decode cache: "
+                                            "80 images (60.0 KiB), reused · read from disk a batch at a time")
+    panel._on_event(RunStarted(None, "tiny", "cpu", 2, 4, 60, 20, ["a", "b", "c"], 0, ""))
+    assert panel.controls.status.text() == "Training on cpu: 60 training / 20 validation images"

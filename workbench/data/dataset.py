@@ -31,6 +31,10 @@ class DataReport:
     placement: str = "memory"  # where the training images live: memory or disk
     memory: str | None = None  # what the images take in memory, e.g. "1.2 GiB of decoded images in memory"
 
+    def brief(self) -> str:
+        """One line for a run's status: what the decode cache did, where the images live, files left out."""
+        return brief_text(self.cache, self.placement, len(self.skipped))
+
     def summary(self) -> dict:
         """A JSON-ready summary (at most 20 skipped files listed)."""
         return {
@@ -43,6 +47,16 @@ class DataReport:
             "skipped": [list(s) for s in self.skipped[:20]],
             "warnings": list(self.warnings),
         }
+
+
+def brief_text(cache: str | None, placement: str, skipped: int) -> str:
+    """``decode cache: 600 images (6.4 MiB), reused · read from disk a batch at a time · 2 files left out``."""
+    parts = [f"decode cache: {cache}"] if cache else []
+    if placement == "disk":
+        parts.append("read from disk a batch at a time")
+    if skipped:
+        parts.append(f"{skipped:,} file{'s' if skipped != 1 else ''} left out")
+    return " · ".join(parts)
 
 
 @dataclass

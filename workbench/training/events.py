@@ -18,6 +18,7 @@ class RunStarted:
     val_images: int
     class_names: list[str] = field(default_factory=list)
     start_epoch: int = 0
+    data: str = ""  # what loading the data did (decode cache, placement, files left out), see DataReport.brief
 
 
 @dataclass

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from workbench.data.dataset import brief_text
 from workbench.doctor.findings import Finding, Fix
+from workbench.safe_text import printable_line
 from workbench.training.events import DiagnosisEvent, EpochEvent, RunEnded, RunStarted, StepEvent
 from workbench.training.runs import FINDINGS_FILE, EPOCHS_FILE, META_FILE, STEPS_FILE, SUMMARY_FILE
 
@@ -33,6 +35,16 @@ def _read_json(path: Path):
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def _data_brief(data) -> str:
+    """The status line's data part from a run's recorded data summary (anything malformed gives nothing)."""
+    if not isinstance(data, dict):
+        return ""
+    cache, placement, skipped = data.get("cache"), data.get("placement"), data.get("skipped_count")
+    return printable_line(brief_text(cache if isinstance(cache, str) else None,
+                                     placement if isinstance(placement, str) else "memory",
+                                     skipped if isinstance(skipped, int) and skipped > 0 else 0))[:300]
 
 
 class _Tail:
@@ -85,7 +97,8 @@ class RunFollower:
         return RunStarted(str(self.path), str(meta.get("spec_name", self.path.name)), str(meta.get("device", "?")),
                           int(meta.get("epochs", 0)), int(meta.get("steps_per_epoch", 1)),
                           int(meta.get("train_images", 0)), int(meta.get("val_images", 0)),
-                          list(meta.get("class_names", [])), int(meta.get("resumed_at_epoch", 0)))
+                          list(meta.get("class_names", [])), int(meta.get("resumed_at_epoch", 0)),
+                          _data_brief(meta.get("data")))
 
     def poll(self) -> list:
         """New events: RunStarted (once), steps, epochs, findings, and RunEnded when the run has ended."""

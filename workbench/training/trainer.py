@@ -236,7 +236,7 @@ class Trainer:
             d = self.data
             self._emit(RunStarted(str(self.run_dir) if self.run_dir else None, self.spec.name, str(self.device),
                                   self.epochs, self.steps_per_epoch, int(d.train_x.shape[0]), int(d.val_x.shape[0]),
-                                  list(d.class_names), self.epoch))
+                                  list(d.class_names), self.epoch, d.report.brief()))
             if self._fresh and self._writer:
                 self._save("last")  # epoch 0: a run stopped during its first epoch can resume too
             self._call("on_train_start")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +32,7 @@ from workbench.data.shapes import SHAPE_CLASSES
 from workbench.gui.document import SpecDocument
 from workbench.gui.training.images import Thumbnail
 from workbench.gui.training.tasks import BackgroundTask, wait_or_keep
+from workbench.paths import cache_dir
 from workbench.spec import ModelSpec
 
 THUMBNAILS_PER_CLASS = 4
@@ -60,6 +62,11 @@ def preview_folder(path: str, spec: ModelSpec) -> FolderPreview:
             except DataError as exc:
                 preview.unreadable.append((str(file), exc.message))
     return preview
+
+
+def cache_folder_text() -> str:
+    """The decode cache folder as a label text that may wrap after each path separator."""
+    return "Decode cache: " + str(cache_dir()).replace(os.sep, os.sep + "\u200b")
 
 
 class DataChooser(QWidget):
@@ -123,6 +130,11 @@ class DataChooser(QWidget):
         self.thumbs_layout = QGridLayout(self.thumbs)
         self.thumbs_layout.setContentsMargins(0, 0, 0, 0)
         self.thumbs_layout.setColumnStretch(THUMBNAILS_PER_CLASS + 1, 1)
+        self.cache_label = QLabel(cache_folder_text())
+        self.cache_label.setWordWrap(True)
+        self.cache_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cache_label.setToolTip("Decoded images are kept here between runs ($WORKBENCH_CACHE sets the folder; "
+                                    "python -m workbench cache lists and clears the caches).")
         self.problems_title = QLabel()
         self.problems = QListWidget()
         self.problems.setMaximumHeight(120)
@@ -136,6 +148,7 @@ class DataChooser(QWidget):
         folder_layout.addWidget(self.path_label)
         folder_layout.addLayout(row)
         folder_layout.addWidget(self.status)
+        folder_layout.addWidget(self.cache_label)
         folder_layout.addWidget(self.mismatch)
         folder_layout.addWidget(self.use_classes_button)
         folder_layout.addWidget(self.counts)

@@ -300,9 +300,8 @@ class TrainingPanel(QWidget):
             if event.run_dir:
                 self.runs.add_session_run(event.run_dir)
             self.results.run_dir = event.run_dir
-            self.controls.status.setText(
-                f"Training on {event.device}: {event.train_images} training / {event.val_images} validation images"
-            )
+            text = f"Training on {event.device}: {event.train_images} training / {event.val_images} validation images"
+            self.controls.status.setText(f"{text} · {event.data}" if event.data else text)
         elif isinstance(event, EpochEvent):
             self._show_progress()
         elif isinstance(event, DiagnosisEvent):
