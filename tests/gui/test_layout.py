@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import (
-    QAbstractButton, QAbstractItemView, QAbstractScrollArea, QLabel, QLayout, QListWidget, QScrollArea, QSplitter, QStackedLayout,
-    QTabBar, QToolButton, QTreeWidget, QWidget,
+    QAbstractButton, QAbstractItemView, QAbstractScrollArea, QLabel, QLayout, QListWidget, QScrollArea, QSplitter,
+    QStackedLayout, QTabBar, QToolButton, QTreeWidget, QWidget,
 )
 
 from workbench.data.shapes import generate_shapes
@@ -137,7 +137,8 @@ def problems(window) -> list[str]:
         if not isinstance(widget, QAbstractScrollArea):
             found += overlaps(widget)
         if isinstance(widget, QTabBar) and hidden_tabs(widget):
-            found.append(f"QTabBar {[widget.tabText(i) for i in range(widget.count())]}: {hidden_tabs(widget)}")
+            titles = [widget.tabText(i) for i in range(widget.count())]
+            found.append(f"QTabBar {titles}: {hidden_tabs(widget)}")
         if isinstance(widget, QScrollArea) and widget.widget() is not None and (
                 widget.horizontalScrollBar().isVisible() or widget.widget().width() > widget.viewport().width() + SLACK):
             found.append(f"{type(widget.widget()).__name__} in {type(widget).__name__} scrolls sideways or is cut off")
