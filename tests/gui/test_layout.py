@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import (
-    QAbstractButton, QAbstractItemView, QAbstractScrollArea, QLabel, QLayout, QScrollArea, QSplitter, QStackedLayout,
-    QTreeWidget, QWidget,
+    QAbstractButton, QAbstractItemView, QAbstractScrollArea, QLabel, QLayout, QListWidget, QScrollArea, QSplitter,
+    QStackedLayout, QTabBar, QToolButton, QTreeWidget, QWidget,
 )
 
 from workbench.data.shapes import generate_shapes
@@ -75,6 +75,15 @@ def clipped_text(widget: QWidget) -> str | None:
     return None
 
 
+def hidden_tabs(bar: QTabBar) -> str | None:
+    """Why some of ``bar``'s tabs cannot be seen at a glance (scroll arrows, a tab outside the bar), or None."""
+    if any(button.isVisible() for button in bar.findChildren(QToolButton)):
+        return "the tab bar shows scroll arrows: some tabs are hidden"
+    room = bar.rect().adjusted(-SLACK, -SLACK, SLACK, SLACK)
+    outside = [bar.tabText(i) for i in range(bar.count()) if bar.isTabVisible(i) and not room.contains(bar.tabRect(i))]
+    return f"tabs {outside} lie outside the tab bar" if outside else None
+
+
 def _name(widget: QWidget) -> str:
     text = widget.text() if callable(getattr(widget, "text", None)) else ""
     return f"{type(widget).__name__} {text[:40]!r}" if text else type(widget).__name__
@@ -127,6 +136,9 @@ def problems(window) -> list[str]:
             found.append(f"{_name(widget)}: {why}")
         if not isinstance(widget, QAbstractScrollArea):
             found += overlaps(widget)
+        if isinstance(widget, QTabBar) and hidden_tabs(widget):
+            titles = [widget.tabText(i) for i in range(widget.count())]
+            found.append(f"QTabBar {titles}: {hidden_tabs(widget)}")
         if isinstance(widget, QScrollArea) and widget.widget() is not None and (
                 widget.horizontalScrollBar().isVisible() or widget.widget().width() > widget.viewport().width() + SLACK):
             found.append(f"{type(widget.widget()).__name__} in {type(widget).__name__} scrolls sideways or is cut off")
@@ -136,6 +148,10 @@ def problems(window) -> list[str]:
                          f"{widget.viewport().width()} px: cut off at the right")
         if isinstance(widget, QAbstractItemView) and widget.horizontalScrollBar().isVisible():
             found.append(f"{type(widget).__name__} scrolls sideways: its items are wider than the view")
+        if isinstance(widget, QListWidget) and widget.count() and not widget.wordWrap() and \
+                widget.sizeHintForColumn(0) > widget.viewport().width() + SLACK:
+            found.append(f"{type(widget).__name__}'s items need {widget.sizeHintForColumn(0)} px of width, "
+                         f"its view has {widget.viewport().width()}: cut off at the right")
         if isinstance(widget, QTreeWidget):
             for i in range(widget.topLevelItemCount()):
                 item = widget.topLevelItem(i)
@@ -199,14 +215,18 @@ def test_nothing_is_clipped_at_common_window_sizes(qtbot, window, size):
     found = walk_panels(qtbot, window, [(training, training.curves_page), (training, training.settings),
                                         (panels.doctor, None), (panels.predict, None)])
     assert not sorted(set(found)), "\n".join(sorted(set(found)))
+    palette = window.palette_list  # every layer kind in sight: lists elsewhere may scroll, the palette does not
+    assert palette.count() >= 15 and palette.verticalScrollBar().maximum() == 0
+    last = palette.visualItemRect(palette.item(palette.count() - 1))
+    assert palette.viewport().rect().contains(last), f"the last palette entry lies at {last.getRect()}"
 
 
 def test_nothing_is_clipped_after_a_run_a_check_and_a_prediction(qtbot, window, tmp_path):
-    """A short run (the doctor's warning above the curves), the doctor's check and a prediction, at 1400×900
-    and then at 1024×700; then two presets opened beside that run (its runs, results and a chart that is now
-    out of date)."""
+    """A short run (the doctor's warning above the curves), the doctor's check, a prediction and a validation
+    image in the Inside panel (each of its tabs), at 1400×900 and then at 1024×700; then two presets opened
+    beside that run (its runs, results and a chart that is now out of date)."""
     panels = window.panels
-    training, doctor, predict = panels.training, panels.doctor, panels.predict
+    training, doctor, predict, inside = panels.training, panels.doctor, panels.predict, panels.inside
     spec = tiny_spec(name="a-run-with-a-long-name", epochs=2, images=60, one_by_one=1).copy()
     spec.layers.append(Layer("drop9", "dropout", {"rate": 0.5}))  # the doctor's error: a banner above the curves
     window.document.reset(spec, None)
@@ -219,14 +239,16 @@ def test_nothing_is_clipped_after_a_run_a_check_and_a_prediction(qtbot, window, 
     Image.fromarray(generate_shapes(1, 3, 3, 16, 16, seed=2)[0][0].permute(1, 2, 0).numpy()).save(image)
     predict.add_images([image])
     assert predict.results and predict.results[0].ok and predict.input_caption.text()
+    assert panels.look_at_validation_image(training.ended.run_dir, 0) and inside.image is not None
     window.controller.select("fc7")
     pages = [(training, training.curves_page), (training, training.results), (doctor, None), (predict, None)]
+    inside_pages = [(inside, inside.tabs.widget(i)) for i in range(inside.tabs.count())]
     found = []
     for size in SIZES[::-1]:  # the curves shown while the window shrinks, as a user resizing it sees them
         window.show_panel(training)
         training.tabs.setCurrentWidget(training.curves_page)
         resize(qtbot, window, size)
-        found += [f"{size[0]}×{size[1]}, {p}" for p in walk_panels(qtbot, window, pages)]
+        found += [f"{size[0]}×{size[1]}, {p}" for p in walk_panels(qtbot, window, pages + inside_pages)]
     for preset in (DEFAULT_PRESET, "overfeat-small-fc7_1"):  # the second one with findings and their fixes
         window.files.load_preset(preset)
         window.controller.select("fc7")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -76,17 +77,22 @@ class InsidePanel(QWidget):
         self.looks.changed.connect(self.refresh)
         self.strips = HistogramStrips()
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.channels, "Feature maps")
-        self.tabs.addTab(self.filters, "Filters")
-        self.tabs.addTab(self.looks, "Where it looks")
-        self.tabs.addTab(self.strips, "Histograms")
+        # short titles and no scroll arrows: every view stays in sight, the tab bar sets the views' least width
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
+        for page, title, tip in (
+            (self.channels, "Maps", "Feature maps: each channel of the layer's output for the image"),
+            (self.filters, "Filters", "The first conv's kernels as tiles; any other layer's weight norm per channel"),
+            (self.looks, "Where it looks", "Which pixels the class depends on (Grad-CAM, saliency, …)"),
+            (self.strips, "Histograms", "The layer's weights, gradients and activations over the run's training"),
+        ):
+            self.tabs.setTabToolTip(self.tabs.addTab(page, title), tip)
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
         splitter = QSplitter()
         splitter.addWidget(self.layers)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([150, 600])
-        self.tabs.setUsesScrollButtons(True)
+        splitter.setSizes([130, 600])
         self.message = QLabel(EMPTY_HINT)
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)
