@@ -74,14 +74,15 @@ def _signal_std(values: torch.Tensor) -> float:
 
 
 def _stats(name: str, kind: str, out: torch.Tensor, relu: bool) -> LayerStats:
-    v = out.detach().double()  # converted and checked once: these tensors are the largest the doctor handles
-    finite = bool(torch.isfinite(v).all())
+    v = out.detach().double()  # converted once: these tensors are the largest the doctor handles
+    rms = float(v.pow(2).mean().sqrt())
+    finite = math.isfinite(rms)  # the squares of float32 values cannot overflow in float64: finite iff all are
     flat = v.flatten(1)
     var = flat.var(0, unbiased=False) if finite else None
     return LayerStats(
         name=name, type=kind,
         std=float(v.std()) if v.numel() > 1 else 0.0,
-        rms=float(v.pow(2).mean().sqrt()),
+        rms=rms,
         signal_share=_share_of(flat, var) if finite else float("nan"),
         signal_std=float(var.mean().sqrt()) if finite else float("nan"),
         dead_fraction=dead_channel_fraction(out) if relu else None,

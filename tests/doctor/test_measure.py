@@ -1,12 +1,13 @@
-"""A changed spec measured from its first changed top-level layer on gives exactly the numbers of measuring
-it whole, also when the change sits inside a residual or parallel block or after one."""
+"""The per-layer measurement: which values count as finite, and a changed spec measured from its first changed
+top-level layer on gives exactly the numbers of measuring it whole, also when the change sits inside a
+residual or parallel block or after one."""
 
 import pytest
 import torch
 
 from workbench.builder import build_model
 from workbench.doctor.edits import apply_edits, insert_layer, remove_layer, set_param
-from workbench.doctor.measure import _unchanged_layers, measure, remeasure, trace
+from workbench.doctor.measure import _stats, _unchanged_layers, measure, remeasure, trace
 
 from .helpers import make_spec, sick_spec
 
@@ -29,6 +30,16 @@ BLOCKS = """
   - {name: gap, type: gap}
   - {name: logits, type: conv, filters: 3, kernel: 1, activation: none}
 """
+
+
+@pytest.mark.parametrize("value, finite", [(3e38, True), (float("inf"), False), (float("-inf"), False),
+                                          (float("nan"), False)])
+def test_an_output_is_finite_exactly_when_every_value_is(value, finite):
+    out = torch.ones(4, 2, 3, 3)
+    out[1, 0, 2, 1] = value
+    stats = _stats("conv1", "conv", out, True)
+    assert stats.finite is finite
+    assert (stats.signal_std == stats.signal_std) is finite  # not a number unless finite
 
 
 def _batch(spec, n=8):
