@@ -12,7 +12,7 @@ from workbench.doctor.batch import BATCH, init_batch
 from workbench.doctor.data_checks import data_findings
 from workbench.doctor.edits import insert_layer, remove_layer, set_param
 from workbench.doctor.findings import SEVERITIES, Finding, Fix
-from workbench.doctor.measure import Measurement, measure
+from workbench.doctor.measure import Measurement, Trace, remeasure, trace
 from workbench.doctor.residual_rule import growth_findings
 from workbench.doctor.skip_rule import skip_findings
 from workbench.doctor.stack import WEIGHT_TYPES, last_weight_index
@@ -138,16 +138,16 @@ def _weakness(spec: ModelSpec, m: Measurement, gains: dict[str, float]) -> tuple
     return weak, "error" if m.logit_share < LOGIT_SHARE_ERROR else "warning"
 
 
-def _lowers(fix: Fix, spec: ModelSpec, severity: str, inputs: torch.Tensor, targets: torch.Tensor, seed) -> bool:
+def _lowers(fix: Fix, spec: ModelSpec, severity: str, measured: Trace) -> bool:
     """Whether ``fix``, measured on the same batch, clears the weakness or makes it less severe."""
     fixed = fix(spec)
-    m = measure(fixed, inputs, targets, seed=seed, backward=False)  # the weakness is read off the forward pass
+    m = remeasure(measured, fixed)  # the weakness is read off the forward pass, from the first changed layer on
     found = _weakness(fixed, m, signal_gains(fixed, m))
     return found is None or SEVERITIES.index(found[1]) > SEVERITIES.index(severity)
 
 
-def _weak_signal(spec: ModelSpec, m: Measurement, gains: dict[str, float], inputs: torch.Tensor,
-                 targets: torch.Tensor, seed) -> list[Finding]:
+def _weak_signal(spec: ModelSpec, measured: Trace, gains: dict[str, float]) -> list[Finding]:
+    m = measured.measurement
     found = _weakness(spec, m, gains)
     if found is None:
         return []
@@ -160,7 +160,7 @@ def _weak_signal(spec: ModelSpec, m: Measurement, gains: dict[str, float], input
     outcome = ("The logits are practically the same for every image, so the loss sits at ln(classes) and the "
                "gradient has nothing to tell the layers apart with." if severity == "error" else
                "The logits still vary a little with the image, so it can train, but one more such layer removes the rest.")
-    fixes = tuple(f for f in _weak_fixes(spec, weak) if _lowers(f, spec, severity, inputs, targets, seed))
+    fixes = tuple(f for f in _weak_fixes(spec, weak) if _lowers(f, spec, severity, measured))
     return [Finding(
         "weak-signal", severity, f"Bias-dominated activations: the image-dependent signal fades through {', '.join(weak)}",
         f"Each of these layers passes on only a fraction of the image-dependent amplitude it receives while its "
@@ -187,10 +187,11 @@ def _non_finite(m: Measurement) -> list[Finding]:
 
 def diagnose_init(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, seed: int | None = None) -> InitReport:
     """Measure ``spec`` at initialisation on a normalised batch and return the report with its findings."""
-    m = measure(spec, inputs, targets, seed=seed)
+    measured = trace(spec, inputs, targets, seed=seed)
+    m = measured.measurement
     gains = signal_gains(spec, m)
     checks, usual = _usual_checks(spec, m)
-    findings = _non_finite(m) + _weak_signal(spec, m, gains, inputs, targets, seed)
+    findings = _non_finite(m) + _weak_signal(spec, measured, gains)
     findings += skip_findings(spec, inputs, targets, m, seed) + growth_findings(spec, m) + usual
     return InitReport(spec.name, m, gains, checks, findings)
 

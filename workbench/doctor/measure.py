@@ -11,14 +11,14 @@ previous layers put there). A network cannot classify from a layer whose share i
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import torch
 from torch import nn
 
 from workbench.analysis import analyze
 from workbench.block_modules import ParallelBlock, ResidualBlock
-from workbench.builder import ConvLayer, DenseLayer, build_model
+from workbench.builder import ConvLayer, DenseLayer, SpecModel, build_model
 from workbench.spec.model import ModelSpec
 
 
@@ -75,14 +75,15 @@ def _signal_std(values: torch.Tensor) -> float:
 
 
 def _stats(name: str, kind: str, out: torch.Tensor, relu: bool) -> LayerStats:
-    v = out.detach().double()  # converted and checked once: these tensors are the largest the doctor handles
-    finite = bool(torch.isfinite(v).all())
+    v = out.detach().double()  # converted once: these tensors are the largest the doctor handles
+    rms = float(v.pow(2).mean().sqrt())
+    finite = math.isfinite(rms)  # the squares of float32 values cannot overflow in float64: finite iff all are
     flat = v.flatten(1)
     var = flat.var(0, unbiased=False) if finite else None
     return LayerStats(
         name=name, type=kind,
         std=float(v.std()) if v.numel() > 1 else 0.0,
-        rms=float(v.pow(2).mean().sqrt()),
+        rms=rms,
         signal_share=_share_of(flat, var) if finite else float("nan"),
         signal_std=float(var.mean().sqrt()) if finite else float("nan"),
         dead_fraction=dead_channel_fraction(out) if relu else None,
@@ -119,42 +120,47 @@ def _key(t: torch.Tensor) -> tuple:
     return t.data_ptr(), tuple(t.shape), tuple(t.stride())
 
 
-def measure(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, seed: int | None = None,
-            backward: bool = True) -> Measurement:
-    """Build ``spec`` fresh (seeded) and measure one forward and (unless ``backward`` is False: no gradient
-    norms) one backward pass on ``inputs``, at the output of every layer of the tree (named by path, e.g.
-    ``stage2.0.body.conv1``).
-
-    Dropout is switched off (it would add image-independent noise to the statistics); batch norm
-    normalises with the batch as in training.
-    """
+def _fresh(spec: ModelSpec, seed: int | None) -> SpecModel:
+    """The network built fresh (seeded), in training mode but with dropout off (it would add
+    image-independent noise to the statistics); batch norm normalises with the batch as in training."""
     model = build_model(spec, seed=seed)
     model.train()
     for module in model.modules():
         if isinstance(module, nn.Dropout):
             module.eval()
+    return model
+
+
+def _measure_from(spec: ModelSpec, model: SpecModel, start: int, entering: torch.Tensor, targets: torch.Tensor,
+                  input_stats: LayerStats, before: list[LayerStats],
+                  backward: bool) -> tuple[Measurement, list[torch.Tensor]]:
+    """Run ``model``'s top-level layers from the ``start``-th on, ``entering`` going into the first, and
+    measure every layer they hold (``before``: the stats of the layers in front). Returns the measurement and
+    the tensor entering each layer run, then the last one's output."""
+    names = model.layer_names[start:]
+    layers = [(info.path, info.type) for info in analyze(spec).nodes  # every layer, in blocks too
+              if not info.copies and info.path.split(".", 1)[0] in names]
     outputs: dict[str, torch.Tensor] = {}
     layer_inputs: dict[str, torch.Tensor] = {}
+    tops = [entering.detach()]
 
     def record(name: str, inputs: tuple, out: torch.Tensor) -> None:
         outputs[name], layer_inputs[name] = out.detach(), inputs[0].detach()
 
-    layers = [(info.path, info.type) for info in analyze(spec).nodes if not info.copies]  # every layer, in blocks too
     hooks = [
         model.get_submodule(path).register_forward_hook(lambda _m, i, out, path=path: record(path, i, out))
         for path, _type in layers
-    ]
+    ] + [getattr(model, name).register_forward_hook(lambda _m, _i, out: tops.append(out.detach())) for name in names]
     try:
-        logits = model(inputs)
+        logits = SpecModel(names, [getattr(model, name) for name in names])(entering)
         loss = nn.functional.cross_entropy(logits, targets)
         if backward and torch.isfinite(loss):
             loss.backward()
     finally:
         for h in hooks:
             h.remove()
-    input_stats = _stats("input", "input", inputs, False)
-    known = {_key(inputs): input_stats.signal_std}  # a layer's input is usually the output of the one before
-    stats = []
+    known = {_key(entering): _signal_std(entering)}  # a layer's input is usually the output of the one before
+    stats = list(before)
     for name, kind in layers:
         module = model.get_submodule(name)
         s = _stats(name, kind, outputs[name], has_relu_output(module))
@@ -173,7 +179,62 @@ def measure(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, seed: 
         logit_share=signal_share(lg),
         loss=float(loss.detach()),
         chance_loss=math.log(spec.num_classes),
-        batch=int(inputs.shape[0]),
-    )
+        batch=int(logits.shape[0]),
+    ), tops
 
 
+def measure(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, seed: int | None = None,
+            backward: bool = True) -> Measurement:
+    """Build ``spec`` fresh (seeded) and measure one forward and (unless ``backward`` is False: no gradient
+    norms) one backward pass on ``inputs``, at the output of every layer of the tree (named by path, e.g.
+    ``stage2.0.body.conv1``)."""
+    model = _fresh(spec, seed)
+    return _measure_from(spec, model, 0, inputs, targets, _stats("input", "input", inputs, False), [], backward)[0]
+
+
+@dataclass
+class Trace:
+    """A measurement with what a changed copy of its spec can reuse: the weights as built, the seed, the
+    targets and the tensor entering each top-level layer (the first: the images; the last: the output)."""
+
+    measurement: Measurement
+    spec: ModelSpec  # a copy: the spec as measured
+    seed: int | None
+    targets: torch.Tensor
+    weights: dict[str, torch.Tensor]
+    entering: list[torch.Tensor]
+
+
+def trace(spec: ModelSpec, inputs: torch.Tensor, targets: torch.Tensor, seed: int | None = None,
+          backward: bool = True) -> Trace:
+    """:func:`measure`, keeping what :func:`remeasure` needs."""
+    model = _fresh(spec, seed)
+    weights = {k: v.clone() for k, v in model.state_dict().items()}  # before the pass moves batch norm's statistics
+    m, entering = _measure_from(spec, model, 0, inputs, targets, _stats("input", "input", inputs, False), [], backward)
+    return Trace(m, spec.copy(), seed, targets, weights, entering)
+
+
+def _unchanged_layers(t: Trace, spec: ModelSpec, model: SpecModel) -> int:
+    """How many top-level layers, from the first, ``model`` (built for ``spec``) shares with the traced network:
+    the same layer with the same weights computes the same on the same input."""
+    weights = model.state_dict()
+    count = 0
+    for old, new in zip(t.spec.layers, spec.layers):
+        prefix = f"{new.name}."
+        mine = {k: v for k, v in weights.items() if k.startswith(prefix)}
+        theirs = {k: v for k, v in t.weights.items() if k.startswith(prefix)}
+        if old != new or mine.keys() != theirs.keys() or not all(torch.equal(v, theirs[k]) for k, v in mine.items()):
+            break
+        count += 1
+    return count
+
+
+def remeasure(t: Trace, spec: ModelSpec) -> Measurement:
+    """``measure(spec, …, backward=False)`` of ``spec``, a changed copy of the traced spec, on the traced batch
+    and seed: the same numbers, but the top-level layers in front of the first change are not run again (what
+    enters the first changed one, a block or a plain layer, is taken from the trace)."""
+    model = _fresh(spec, t.seed)
+    start = _unchanged_layers(t, spec, model)
+    kept = {layer.name for layer in spec.layers[:start]}
+    before = [replace(s, grad_norm=None) for s in t.measurement.layers if s.name.split(".", 1)[0] in kept]
+    return _measure_from(spec, model, start, t.entering[start], t.targets, t.measurement.input_stats, before, False)[0]
