@@ -123,6 +123,8 @@ def test_class_folders_named_like_splits_reach_the_cli_as_an_error(tmp_path, cap
 
 
 def test_data_findings_show_in_the_doctor_panel(qtbot, tmp_path):
+    from PySide6.QtWidgets import QLabel
+
     from workbench.doctor.init_check import check_init
     from workbench.gui.doctor import DoctorPanel
     from workbench.gui.doctor.finding_card import FindingCard
@@ -134,5 +136,5 @@ def test_data_findings_show_in_the_doctor_panel(qtbot, tmp_path):
     panel.show_init_report(check_init(spec), spec)
     cards = [c for c in panel.list_widget.findChildren(FindingCard) if c.finding.rule == "data-split-folders-as-classes"]
     assert len(cards) == 1
-    assert "training data" in " ".join(label.text() for label in cards[0].findChildren(type(panel.status)))
+    assert "training data" in " ".join(label.text() for label in cards[0].findChildren(QLabel))
     panel.shutdown()
