@@ -8,6 +8,7 @@ import torch
 from tests.engine.conftest import save_image
 from workbench.cli import main as cli_main
 from workbench.data import DataError, load_data
+from workbench.data.folder import load_image
 from workbench.data import cache as cache_module
 from workbench.data import disk_cache
 from workbench.training import Trainer
@@ -202,3 +203,26 @@ def test_a_followed_run_with_a_malformed_data_record_shows_no_data_line(tmp_path
                                                                             "skipped_count": "many"}}))
     (started,) = RunFollower(tmp_path).poll()[:1]
     assert started.data == "decode cache: \\x1b[2J"
+
+
+@pytest.mark.parametrize("threads_from_s", [0.0, 1e9])  # threads for the files after the first ones, or none
+def test_decoding_in_threads_or_in_one_gives_the_same_rows_reasons_and_progress(monkeypatch, image_folder,
+                                                                                 threads_from_s):
+    import threading
+
+    monkeypatch.setattr(cache_module, "_PROBE_FILES", 2)
+    monkeypatch.setattr(cache_module, "_THREADS_FROM_S", threads_from_s)
+    files = sorted(image_folder.rglob("*.png"))
+    (image_folder / "dark" / "zz-broken.png").write_bytes(b"not a png")
+    files.insert(9, image_folder / "dark" / "zz-broken.png")
+    out = torch.zeros(len(files), 3, 14, 20, dtype=torch.uint8)
+    sizes = torch.zeros(len(files), 2, dtype=torch.int32)
+    calls = []
+    reasons = cache_module.decode_into(files, out, "stretch", lambda n: calls.append((n, threading.get_ident())),
+                                       sizes)
+    assert calls == [(1, threading.get_ident())] * len(files)  # each file once, in the calling thread
+    assert [i for i, r in enumerate(reasons) if r] == [9] and "not a recognised image format" in reasons[9]
+    kept = [f for i, f in enumerate(files) if i != 9]
+    expected = torch.stack([load_image(f, 3, 14, 20) for f in kept])
+    assert torch.equal(out[[i for i in range(len(files)) if i != 9]], expected)
+    assert sizes[0].tolist() == [14, 20] and out[9].sum() == 0
