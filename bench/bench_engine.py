@@ -24,17 +24,17 @@
     python bench/bench_engine.py --nproc 2        # and the two-process scaling
     python bench/bench_engine.py --images 2000 --epochs 5 --device cuda
 
-Last measured (``--nproc 2``, defaults otherwise) on a 2-core CPU, torch 2.13, load average 1.3 at the start
-and 1.5-2.1 while it ran (its own two threads; a second run beside other work, at load 3-4.5, kept only the
-memory figure):
+Last measured on a 2-core CPU, torch 2.13, idle (load average 1.0 at the start), defaults:
 
-    [1] engine / plain PyTorch loop 0.978 (1,578 vs 1,614 images/s)
-    [2] end to end vs DataLoader + PIL: 0 workers 1.38x (data path alone 1.02x), 2 workers 2.39x (1.77x)
-    [4] disk / memory 0.966 (1,814 vs 1,878 images/s); start-up on 20,000 images 100x100: first 13.6 s,
-        second 0.70 s (0.051); peak memory on 572 MiB of decoded images under a 143 MiB limit: 531 MiB, the
-        engine's own 531 MiB, difference 0.0 MiB = 0.00 of the limit (second run -1.3 MiB); with glibc's
-        default threshold 619 vs 600 MiB, 18.9 MiB = 0.13 of the limit (second run -0.5 MiB)
-    [5] train --nproc 2 on the CPU: 1,648 vs 1,806 images/s, 0.91 (two processes on two cores)
+    [1] engine / plain PyTorch loop 0.964 (1,592 vs 1,651 images/s; 1.004 in the run before, same code:
+        the two move by a few per cent between runs)
+    [2] end to end vs DataLoader + PIL: 0 workers 1.62x (data path alone 1.20x), 2 workers 2.63x (1.95x)
+    [4] disk / memory 0.976 (1,854 vs 1,899 images/s); start-up on 20,000 images 100x100: first 8.2 s,
+        second 0.67 s (0.082); peak memory on 572 MiB of decoded images under a 143 MiB limit: 498 MiB, the
+        engine's own 499 MiB, difference -1.0 MiB = -0.01 of the limit; with glibc's default threshold
+        567 vs 627 MiB (-0.42 of the limit; that figure moves by up to ~70 MiB between identical runs)
+    [5] (``--nproc 2``, load 1.3-2.1) train --nproc 2 on the CPU: 1,648 vs 1,806 images/s, 0.91 (two
+        processes on two cores)
 """
 
 from __future__ import annotations
