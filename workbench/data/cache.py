@@ -170,21 +170,24 @@ def decode_into(
         for _ in indices if progress is not None else ():
             progress(1)
 
+    def serially(indices: range) -> None:
+        for i in indices:
+            done(run(range(i, i + 1)))
+
     probe = range(min(_PROBE_FILES, len(files)))
     started = time.perf_counter()
-    for i in probe:
-        done(run(range(i, i + 1)))
+    serially(probe)
     per_file = (time.perf_counter() - started) / max(1, len(probe))
     rest = range(len(probe), len(files))
     workers = max(1, min(8, os.cpu_count() or 1))
     if workers == 1 or per_file < _THREADS_FROM_S or len(rest) < 2 * workers:
-        for i in rest:
-            done(run(range(i, i + 1)))
-    else:
-        size = max(1, -(-len(rest) // (8 * workers)))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for chunk in pool.map(run, [range(s, min(rest.stop, s + size)) for s in range(rest.start, rest.stop, size)]):
-                done(chunk)
+        serially(rest)
+        return reasons
+    size = max(1, -(-len(rest) // (8 * workers)))
+    chunks = [range(s, min(rest.stop, s + size)) for s in range(rest.start, rest.stop, size)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for chunk in pool.map(run, chunks):  # progress is reported in the calling thread
+            done(chunk)
     return reasons
 
 
